@@ -1,0 +1,400 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import is_html_empty
+
+from .helpdesk_ticket_stage import FORWARD_PHASES, QUALITY_PHASES
+from .quality_complaint_line import WARRANTY_STATES
+from .quality_defect_type import SEVERITIES
+
+CAUSE_CATEGORIES = [
+    ("production", "Production"),
+    ("material", "Supplier Material"),
+    ("design", "Design"),
+    ("transport", "Transport"),
+    ("service", "Service"),
+    ("misuse", "Customer Misuse"),
+    ("unfounded", "Unfounded"),
+    ("other", "Other"),
+]
+REMEDY_TYPES = [
+    ("repair", "Repair"),
+    ("replace", "Replacement"),
+    ("refund", "Refund"),
+    ("compensation", "Compensation"),
+    ("spare_part", "Spare Part"),
+    ("explanation", "Explanation"),
+    ("other", "Other"),
+]
+REMEDY_STATES = [
+    ("draft", "Draft"),
+    ("to_approve", "To Approve"),
+    ("approved", "Approved"),
+    ("rejected", "Rejected"),
+    ("done", "Done"),
+]
+SATISFACTION_LEVELS = [
+    ("1", "Very Dissatisfied"),
+    ("2", "Dissatisfied"),
+    ("3", "Neutral"),
+    ("4", "Satisfied"),
+    ("5", "Very Satisfied"),
+]
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    # Intake
+    is_quality_complaint = fields.Boolean(
+        compute="_compute_is_quality_complaint",
+        store=True,
+        index=True,
+        help="The ticket belongs to a quality team.",
+    )
+    quality_phase = fields.Selection(
+        related="stage_id.quality_phase", string="Phase", store=True, index=True
+    )
+    complaint_line_ids = fields.One2many(
+        comodel_name="quality.complaint.line",
+        inverse_name="ticket_id",
+        string="Affected Products",
+        copy=True,
+    )
+    affected_qty = fields.Float(
+        string="Affected Quantity",
+        compute="_compute_affected_qty",
+        store=True,
+        digits="Product Unit of Measure",
+    )
+    lot_count = fields.Integer(string="Lots", compute="_compute_lot_count")
+    product_id = fields.Many2one(
+        compute="_compute_product_id", store=True, readonly=False, index=True
+    )
+    severity = fields.Selection(
+        selection=SEVERITIES,
+        compute="_compute_severity",
+        store=True,
+        readonly=False,
+        index=True,
+        tracking=True,
+        help="Critical: safety risk or product unusable. Major: a function is "
+        "impaired, the product is usable. Minor: cosmetic or packaging only.",
+    )
+    safety_risk = fields.Boolean(
+        tracking=True, help="A safety risk always makes the complaint critical."
+    )
+    defect_type_id = fields.Many2one(
+        comodel_name="quality.defect.type",
+        string="Defect Type",
+        tracking=True,
+        index=True,
+        domain="[('company_id', 'in', [company_id, False])]",
+    )
+    customer_expectation = fields.Text(
+        string="Customer Expectation", help="The remedy the customer asks for."
+    )
+    warranty_state = fields.Selection(
+        selection=WARRANTY_STATES,
+        compute="_compute_warranty_state",
+        store=True,
+        index=True,
+    )
+    service_partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Serviced By",
+        compute="_compute_service_partner_id",
+        store=True,
+        readonly=False,
+        help="Who services this customer (谁销售谁服务): the company for A-class "
+        "distributors and direct customers, the distributor that sold to them for "
+        "sub-distributors and end users.",
+    )
+    # Investigation
+    cause_category = fields.Selection(
+        selection=CAUSE_CATEGORIES,
+        tracking=True,
+        index=True,
+        groups="base.group_user",
+    )
+    responsible_partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Responsible Vendor",
+        tracking=True,
+        index="btree_not_null",
+        groups="base.group_user",
+        help="Vendor held responsible when the cause is supplier material.",
+    )
+    root_cause = fields.Html(groups="base.group_user")
+    rejection_reason = fields.Text(tracking=True)
+    # Remedy
+    remedy_type = fields.Selection(selection=REMEDY_TYPES, tracking=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    remedy_amount = fields.Monetary(
+        currency_field="currency_id",
+        tracking=True,
+        groups="base.group_user",
+        help="Cost of the remedy to the company.",
+    )
+    remedy_state = fields.Selection(
+        selection=REMEDY_STATES, default="draft", tracking=True, copy=False
+    )
+    satisfaction = fields.Selection(
+        selection=SATISFACTION_LEVELS,
+        string="Customer Satisfaction",
+        tracking=True,
+        copy=False,
+    )
+
+    @api.depends("team_id.is_quality_team")
+    def _compute_is_quality_complaint(self):
+        for ticket in self:
+            ticket.is_quality_complaint = ticket.team_id.is_quality_team
+
+    @api.depends("complaint_line_ids.quantity")
+    def _compute_affected_qty(self):
+        for ticket in self:
+            ticket.affected_qty = sum(ticket.complaint_line_ids.mapped("quantity"))
+
+    @api.depends("complaint_line_ids.lot_id")
+    def _compute_lot_count(self):
+        for ticket in self:
+            ticket.lot_count = len(ticket.complaint_line_ids.lot_id)
+
+    @api.depends("complaint_line_ids.product_id", "complaint_line_ids.sequence")
+    def _compute_product_id(self):
+        # Follow the first line so helpdesk_product's views and portal keep working;
+        # tickets without lines keep the product set by hand.
+        for ticket in self:
+            first_line = ticket.complaint_line_ids[:1]
+            if first_line:
+                ticket.product_id = first_line.product_id
+
+    @api.depends("safety_risk", "defect_type_id")
+    def _compute_severity(self):
+        for ticket in self:
+            if ticket.safety_risk:
+                ticket.severity = "critical"
+            elif ticket.defect_type_id:
+                ticket.severity = ticket.defect_type_id.default_severity
+
+    @api.depends("complaint_line_ids.warranty_state")
+    def _compute_warranty_state(self):
+        for ticket in self:
+            states = set(ticket.complaint_line_ids.mapped("warranty_state"))
+            if "in_warranty" in states:
+                ticket.warranty_state = "in_warranty"
+            elif "out_of_warranty" in states:
+                ticket.warranty_state = "out_of_warranty"
+            else:
+                ticket.warranty_state = "unknown"
+
+    @api.depends(
+        "is_quality_complaint",
+        "partner_id.complaint_customer_tier",
+        "partner_id.parent_id",
+        "company_id",
+    )
+    def _compute_service_partner_id(self):
+        for ticket in self:
+            if ticket.is_quality_complaint and ticket.partner_id:
+                ticket.service_partner_id = (
+                    ticket.partner_id._get_complaint_service_partner(ticket.company_id)
+                )
+            elif not ticket.is_quality_complaint:
+                ticket.service_partner_id = False
+
+    @api.constrains("safety_risk", "severity")
+    def _check_safety_risk_severity(self):
+        for ticket in self:
+            if ticket.safety_risk and ticket.severity != "critical":
+                raise ValidationError(
+                    self.env._(
+                        "Complaint %(number)s has a safety risk: its severity must "
+                        "be Critical.",
+                        number=ticket.number,
+                    )
+                )
+
+    @api.constrains("remedy_amount")
+    def _check_remedy_amount(self):
+        for ticket in self:
+            if ticket.remedy_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The remedy amount of complaint %(number)s cannot be "
+                        "negative.",
+                        number=ticket.number,
+                    )
+                )
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        team_id = self.default_get(["team_id"]).get("team_id")
+        team = self.env["helpdesk.ticket.team"].browse(team_id)
+        if team.is_quality_team:
+            return stages.search(
+                [
+                    "|",
+                    ("id", "in", stages.ids),
+                    "&",
+                    ("quality_phase", "!=", False),
+                    "|",
+                    ("team_ids", "=", team.id),
+                    ("team_ids", "=", False),
+                ]
+            )
+        return super()._read_group_stage_ids(stages, domain)
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tickets = super().create(vals_list)
+        tickets._check_phase_gates({})
+        return tickets
+
+    def write(self, vals):
+        if "stage_id" not in vals:
+            return super().write(vals)
+        previous_phases = {ticket.id: ticket.quality_phase for ticket in self}
+        res = super().write(vals)
+        self._check_phase_gates(previous_phases)
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_past_intake(self):
+        started = self.filtered(
+            lambda t: t.is_quality_complaint and t.quality_phase not in (False, "intake")
+        )
+        if started:
+            raise UserError(
+                self.env._(
+                    "Complaints past intake cannot be deleted, archive them instead: "
+                    "%(numbers)s",
+                    numbers=", ".join(started.mapped("number")),
+                )
+            )
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_view_lots(self):
+        self.ensure_one()
+        lots = self.complaint_line_ids.lot_id
+        action = self.env["ir.actions.actions"]._for_xml_id("stock.action_production_lot_form")
+        if len(lots) == 1:
+            action.update(views=[(False, "form")], res_id=lots.id)
+        else:
+            action["domain"] = [("id", "in", lots.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_refresh_traceability(self):
+        self.complaint_line_ids._recompute_traceability()
+        return True
+
+    # ------------------------------------------------------------
+    # Business: phase gates
+    # ------------------------------------------------------------
+
+    def _check_phase_gates(self, previous_phases):
+        """Refuse to enter a phase whose conditions do not hold.
+
+        Going back is free; going forward checks every phase entered, so a
+        complaint may skip a phase only when the skipped phase's gate holds.
+        """
+        phase_labels = dict(QUALITY_PHASES)
+        phase_labels.update(
+            self.env["helpdesk.ticket.stage"]
+            ._fields["quality_phase"]
+            ._description_selection(self.env)
+        )
+        for ticket in self.filtered("is_quality_complaint"):
+            new_phase = ticket.stage_id.quality_phase
+            if not new_phase:
+                raise UserError(
+                    self.env._(
+                        "Stage %(stage)s has no quality phase: complaint %(number)s "
+                        "can only move through the stages of its quality team.",
+                        stage=ticket.stage_id.name,
+                        number=ticket.number,
+                    )
+                )
+            failures = []
+            for phase in self._get_phases_entered(
+                previous_phases.get(ticket.id), new_phase
+            ):
+                failures += [
+                    f"{phase_labels[phase]}: {missing}"
+                    for missing in ticket._get_gate_failures(phase)
+                ]
+            if failures:
+                raise UserError(
+                    self.env._(
+                        "Complaint %(number)s cannot move to %(stage)s. Missing:\n"
+                        "%(failures)s",
+                        number=ticket.number,
+                        stage=ticket.stage_id.name,
+                        failures="\n".join(f"- {failure}" for failure in failures),
+                    )
+                )
+
+    @api.model
+    def _get_phases_entered(self, old_phase, new_phase):
+        """Phases whose gate must hold to go from `old_phase` to `new_phase`."""
+        if new_phase == "rejected":
+            return [] if old_phase == "rejected" else ["rejected"]
+        old_index = (
+            FORWARD_PHASES.index(old_phase) if old_phase in FORWARD_PHASES else 0
+        )
+        return FORWARD_PHASES[old_index + 1 : FORWARD_PHASES.index(new_phase) + 1]
+
+    def _get_gate_failures(self, phase):
+        """What this complaint lacks to enter `phase`, one sentence each."""
+        self.ensure_one()
+        method = getattr(self, f"_get_gate_failures_{phase}", None)
+        return method() if method else []
+
+    def _get_gate_failures_investigation(self):
+        failures = []
+        if not self.severity:
+            failures.append(self.env._("a severity"))
+        if not self.complaint_line_ids.filtered(
+            lambda line: line.product_id and line.quantity > 0
+        ):
+            failures.append(
+                self.env._("at least one affected product line with a quantity")
+            )
+        if not self.defect_type_id:
+            failures.append(self.env._("a defect type"))
+        return failures
+
+    def _get_gate_failures_solution(self):
+        failures = []
+        if is_html_empty(self.root_cause):
+            failures.append(self.env._("a root cause"))
+        if not self.cause_category:
+            failures.append(self.env._("a cause category"))
+        elif self.cause_category == "material" and not self.responsible_partner_id:
+            failures.append(
+                self.env._("the responsible vendor (the cause is supplier material)")
+            )
+        return failures
+
+    def _get_gate_failures_execution(self):
+        if not self.remedy_type:
+            return [self.env._("a remedy type")]
+        return []
+
+    def _get_gate_failures_done(self):
+        if not self.satisfaction:
+            return [self.env._("the customer's feedback (satisfaction)")]
+        return []
+
+    def _get_gate_failures_rejected(self):
+        if not (self.rejection_reason or "").strip():
+            return [self.env._("a rejection reason")]
+        return []

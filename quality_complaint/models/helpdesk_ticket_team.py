@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+
+class HelpdeskTicketTeam(models.Model):
+    _inherit = "helpdesk.ticket.team"
+
+    is_quality_team = fields.Boolean(
+        string="Quality Team",
+        help="Tickets of this team are product-quality complaints: they get "
+        "complaint lines, severity, traceability and the gated quality workflow.",
+    )
+
+    def _get_applicable_stages(self):
+        stages = super()._get_applicable_stages()
+        if len(self) == 1 and self.is_quality_team:
+            # Generic (team-less) helpdesk stages have no quality phase and would
+            # let a complaint bypass the gates.
+            stages = stages.filtered("quality_phase")
+        return stages

@@ -6,4 +6,4 @@ from . import quality_defect_type
 from . import quality_complaint_line
 from . import helpdesk_ticket
 from . import stock_lot
-from . import stock_move_line
+from . import stock_move

@@ -165,7 +165,9 @@ class HelpdeskTicket(models.Model):
         # Follow the first line so helpdesk_product's views and portal keep working;
         # tickets without lines keep the product set by hand.
         for ticket in self:
-            first_line = ticket.complaint_line_ids[:1]
+            first_line = ticket.complaint_line_ids.sorted(
+                lambda line: (line.sequence, line._origin.id or float("inf"))
+            )[:1]
             if first_line:
                 ticket.product_id = first_line.product_id
 

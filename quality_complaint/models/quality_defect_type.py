@@ -1,6 +1,10 @@
+from contextlib import contextmanager
+
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 SEVERITIES = [
     ("critical", "Critical"),
@@ -45,29 +49,35 @@ class QualityDefectType(models.Model):
             )
         )
 
-    @api.constrains("code", "company_id")
-    def _check_code_unique(self):
-        groups = self.with_context(active_test=False)._read_group(
-            [
-                ("code", "in", self.mapped("code")),
-                ("company_id", "in", self.company_id.ids + [False]),
-            ],
-            ["code", "company_id"],
-            ["__count"],
-        )
-        duplicates = [
-            code
-            for code, company, count in groups
-            if count > 1 and (code, company) in {(d.code, d.company_id) for d in self}
-        ]
-        if duplicates:
+    @api.model_create_multi
+    def create(self, vals_list):
+        with self._refuse_duplicate_code([vals.get("code") for vals in vals_list]):
+            return super().create(vals_list)
+
+    def write(self, vals):
+        if "code" not in vals and "company_id" not in vals:
+            return super().write(vals)
+        codes = [vals["code"]] if vals.get("code") else self.mapped("code")
+        with self._refuse_duplicate_code(codes):
+            return super().write(vals)
+
+    @contextmanager
+    def _refuse_duplicate_code(self, codes):
+        """Turn the unique index's violation into a message naming the code."""
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                yield
+                self.env.flush_all()
+        except psycopg2.errors.UniqueViolation as error:
+            if error.diag.constraint_name != "quality_defect_type_code_company_uniq":
+                raise
             raise ValidationError(
                 self.env._(
                     "A defect type with the code %(codes)s already exists in this "
                     "company. Codes must be unique per company.",
-                    codes=", ".join(sorted(duplicates)),
+                    codes=", ".join(sorted({code for code in codes if code})),
                 )
-            )
+            ) from None
 
     def _compute_display_name(self):
         for defect in self:

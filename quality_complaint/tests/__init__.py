@@ -1,0 +1,5 @@
+from . import test_complaint_intake
+from . import test_traceability
+from . import test_service_partner
+from . import test_phase_gates
+from . import test_security

@@ -29,7 +29,7 @@ REMEDY_STATES = [
     ("draft", "Draft"),
     ("to_approve", "To Approve"),
     ("approved", "Approved"),
-    ("rejected", "Rejected"),
+    ("rejected", "Refused"),
     ("done", "Done"),
 ]
 SATISFACTION_LEVELS = [

@@ -8,7 +8,7 @@ QUALITY_PHASES = [
     ("solution", "Solution"),
     ("execution", "Execution"),
     ("follow_up", "Follow-up"),
-    ("done", "Done"),
+    ("done", "Closed"),
     ("rejected", "Rejected"),
 ]
 FORWARD_PHASES = [code for code, _label in QUALITY_PHASES if code != "rejected"]

@@ -160,11 +160,18 @@ class TestPhaseGates(QualityComplaintCommon):
 
     def test_gate_message_in_user_language(self):
         self.env["res.lang"]._activate_lang("zh_CN")
+        self.env.ref("base.module_quality_complaint")._update_translations("zh_CN")
         self.cs_user.lang = "zh_CN"
-        ticket = self._create_complaint().with_user(self.cs_user)
+        # the web client sends the user's language in the context
+        ticket = (
+            self._create_complaint()
+            .with_user(self.cs_user)
+            .with_context(lang=self.cs_user.lang)
+        )
         with self.assertRaises(UserError) as error:
             ticket.stage_id = self.stages["investigation"]
-        self.assertIn("不良现象", str(error.exception))
+        self.assertIn("不能进入“调查分析”", str(error.exception))
+        self.assertIn("调查分析: 不良现象", str(error.exception))
 
     def test_other_teams_are_not_gated(self):
         team = self.env["helpdesk.ticket.team"].create({"name": "IT"})

@@ -1,0 +1,114 @@
+# Shared by scripts/test and scripts/demo. Source it; do not run it.
+# shellcheck shell=bash
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+export PGHOST=${PGHOST:-127.0.0.1} PGUSER=${PGUSER:-root}
+
+die() {
+    echo "ERROR: $*" >&2
+    exit 2
+}
+
+note() {
+    echo "== $*"
+}
+
+require_python() {
+    command -v "$PYTHON" >/dev/null || die "python3 is missing: install Python 3.10+."
+}
+
+install_requirements() {
+    note "Installing Python requirements (OCA addons, test tools)"
+    "$PYTHON" -m pip --version >/dev/null 2>&1 || die "pip is missing for $PYTHON."
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-deps \
+        -r "$REPO_ROOT/requirements.txt" ||
+        die "could not install the OCA addons of requirements.txt from PyPI."
+    if [ "${1:-}" = "--with-test-tools" ]; then
+        "$PYTHON" -m pip install --quiet --disable-pip-version-check \
+            -r "$REPO_ROOT/test-requirements.txt" ||
+            die "could not install test-requirements.txt from PyPI."
+    fi
+}
+
+install_node_tools() {
+    command -v npm >/dev/null || die "npm (Node.js) is missing: it runs prettier on the XML."
+    if [ ! -x "$REPO_ROOT/node_modules/.bin/prettier" ]; then
+        note "Installing prettier (npm ci)"
+        (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error) ||
+            die "npm ci failed: prettier and @prettier/plugin-xml are needed."
+    fi
+}
+
+odoo_is_importable() {
+    [ "$("$PYTHON" -c 'import odoo.release as r; print(r.serie)' 2>/dev/null)" = "18.0" ]
+}
+
+require_odoo() {
+    odoo_is_importable || die "Odoo 18.0 Community is not importable by $PYTHON: \
+install it (source checkout + pip install -r requirements.txt, then a .pth entry or \
+'pip install -e' in compat mode) so that 'python3 -c \"import odoo.tools\"' works."
+}
+
+ensure_postgresql() {
+    command -v pg_isready >/dev/null ||
+        die "PostgreSQL is not installed (pg_isready not found): install PostgreSQL 12+."
+    if ! pg_isready -q -h "$PGHOST"; then
+        note "Starting PostgreSQL"
+        if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+            for version in /etc/postgresql/*; do
+                pg_ctlcluster --skip-systemctl-redirect "$(basename "$version")" main start ||
+                    true
+            done
+        fi
+        for _ in $(seq 1 30); do
+            pg_isready -q -h "$PGHOST" && break
+            sleep 1
+        done
+        pg_isready -q -h "$PGHOST" ||
+            die "PostgreSQL is installed but does not answer on $PGHOST and could not be started."
+    fi
+    psql -d postgres -tAc 'SELECT 1' >/dev/null 2>&1 ||
+        die "PostgreSQL refuses the role '$PGUSER' on $PGHOST (Odoo refuses 'postgres'): \
+create it with 'createuser -s $PGUSER' or set PGUSER."
+}
+
+# Addons path: Odoo's own addons, the OCA wheels' odoo/addons and this repository.
+odoo_addons_path() {
+    "$PYTHON" - "$REPO_ROOT" <<'PY'
+import os
+import sys
+
+import odoo
+import odoo.addons
+
+paths = []
+root_addons = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "addons")
+for path in [root_addons, *odoo.addons.__path__, sys.argv[1]]:
+    path = os.path.abspath(path)
+    if os.path.isdir(path) and path not in paths:
+        paths.append(path)
+print(",".join(paths))
+PY
+}
+
+# Write an Odoo configuration file for database $1 and print its path.
+write_odoo_config() {
+    local config
+    config=$(mktemp -t quality_complaint_odoo.XXXXXX.conf)
+    cat >"$config" <<CONF
+[options]
+db_host = $PGHOST
+db_user = $PGUSER
+db_name = $1
+dbfilter = ^$1\$
+list_db = False
+addons_path = $(odoo_addons_path)
+CONF
+    echo "$config"
+}
+
+odoo_bin() {
+    "$PYTHON" -c 'import sys, odoo.cli; sys.argv[0] = "odoo"; odoo.cli.main()' "$@"
+}

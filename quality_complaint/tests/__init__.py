@@ -3,3 +3,5 @@ from . import test_traceability
 from . import test_service_partner
 from . import test_phase_gates
 from . import test_security
+from . import test_i18n
+from . import test_demo

@@ -1,0 +1,37 @@
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestDemoData(TransactionCase):
+    def test_demo_complaints_are_traced_and_in_several_phases(self):
+        if not self.env.ref(
+            "quality_complaint.complaint_leak_intake_demo", raise_if_not_found=False
+        ):
+            self.skipTest("installed without demo data")
+        complaints = self.env["helpdesk.ticket"].search(
+            [("id", "in", [
+                self.env.ref(f"quality_complaint.{xmlid}").id
+                for xmlid in (
+                    "complaint_leak_intake_demo",
+                    "complaint_shock_triage_demo",
+                    "complaint_noise_investigation_demo",
+                    "complaint_leak_solution_demo",
+                    "complaint_scratch_done_demo",
+                    "complaint_misuse_rejected_demo",
+                )
+            ])]
+        )
+        self.assertEqual(
+            set(complaints.mapped("quality_phase")),
+            {"intake", "triage", "investigation", "solution", "done", "rejected"},
+        )
+        lines = complaints.complaint_line_ids
+        vendor = self.env.ref("quality_complaint.partner_vendor_demo")
+        self.assertEqual(lines.vendor_id, vendor)
+        self.assertTrue(all(lines.mapped("delivery_picking_id")))
+        self.assertEqual(set(lines.mapped("warranty_state")), {"in_warranty"})
+        hotel_complaint = self.env.ref("quality_complaint.complaint_noise_investigation_demo")
+        self.assertEqual(
+            hotel_complaint.service_partner_id,
+            self.env.ref("quality_complaint.partner_sub_distributor_demo"),
+        )

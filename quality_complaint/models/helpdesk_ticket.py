@@ -67,6 +67,11 @@ class HelpdeskTicket(models.Model):
         digits="Product Unit of Measure",
     )
     lot_count = fields.Integer(string="Lots", compute="_compute_lot_count")
+    # Quality complaints move only through phased stages, other tickets never do.
+    stage_id = fields.Many2one(
+        domain="['|', ('team_ids', '=', team_id), ('team_ids', '=', False), "
+        "('quality_phase', is_quality_complaint and '!=' or '=', False)]"
+    )
     product_id = fields.Many2one(
         compute="_compute_product_id", store=True, readonly=False, index=True
     )

@@ -228,8 +228,7 @@ class HelpdeskTicket(models.Model):
             if ticket.remedy_amount < 0:
                 raise ValidationError(
                     self.env._(
-                        "The remedy amount of complaint %(number)s cannot be "
-                        "negative.",
+                        "The remedy amount of complaint %(number)s cannot be negative.",
                         number=ticket.number,
                     )
                 )
@@ -273,7 +272,8 @@ class HelpdeskTicket(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_past_intake(self):
         started = self.filtered(
-            lambda t: t.is_quality_complaint and t.quality_phase not in (False, "intake")
+            lambda t: t.is_quality_complaint
+            and t.quality_phase not in (False, "intake")
         )
         if started:
             raise UserError(
@@ -291,7 +291,9 @@ class HelpdeskTicket(models.Model):
     def action_view_lots(self):
         self.ensure_one()
         lots = self.complaint_line_ids.lot_id
-        action = self.env["ir.actions.actions"]._for_xml_id("stock.action_production_lot_form")
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "stock.action_production_lot_form"
+        )
         if len(lots) == 1:
             action.update(views=[(False, "form")], res_id=lots.id)
         else:

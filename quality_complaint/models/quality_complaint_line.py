@@ -148,8 +148,9 @@ class QualityComplaintLine(models.Model):
     def _compute_traceability(self):
         """Trace all lines' lots in two queries, whatever the number of lines."""
         lots = self.lot_id
-        deliveries, receipts = self._get_lot_deliveries(lots), self._get_lot_receipts(
-            lots
+        deliveries, receipts = (
+            self._get_lot_deliveries(lots),
+            self._get_lot_receipts(lots),
         )
         Picking = self.env["stock.picking"]
         Order = self.env["purchase.order"]
@@ -311,4 +312,3 @@ class QualityComplaintLine(models.Model):
             ("res.partner", ["commercial_partner_id"]),
         ):
             self.env[model].flush_model(fnames)
-

@@ -6,6 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL, mute_logger
 
+CODE_UNIQUE_INDEX = "quality_defect_type_code_company_uniq"
 SEVERITIES = [
     ("critical", "Critical"),
     ("major", "Major"),
@@ -40,12 +41,14 @@ class QualityDefectType(models.Model):
     active = fields.Boolean(default=True)
 
     def init(self):
-        # The database guarantee behind _check_code_unique, also for shared
-        # (company-less) defect types, on every supported PostgreSQL version.
+        # One code per company, also for shared (company-less) defect types,
+        # on every PostgreSQL version Odoo supports (no NULLS NOT DISTINCT).
         self.env.cr.execute(
             SQL(
-                "CREATE UNIQUE INDEX IF NOT EXISTS quality_defect_type_code_company_uniq"
-                " ON quality_defect_type (code, COALESCE(company_id, 0))"
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s"
+                " ON %s (code, COALESCE(company_id, 0))",
+                SQL.identifier(CODE_UNIQUE_INDEX),
+                SQL.identifier(self._table),
             )
         )
 
@@ -69,7 +72,7 @@ class QualityDefectType(models.Model):
                 yield
                 self.env.flush_all()
         except psycopg2.errors.UniqueViolation as error:
-            if error.diag.constraint_name != "quality_defect_type_code_company_uniq":
+            if error.diag.constraint_name != CODE_UNIQUE_INDEX:
                 raise
             raise ValidationError(
                 self.env._(

@@ -15,7 +15,9 @@ class QualityComplaintCommon(BaseCommon):
         cls.company = cls.env.company
         cls.team = cls.env.ref("quality_complaint.helpdesk_ticket_team_quality")
         cls.stages = {
-            phase: cls.env.ref(f"quality_complaint.helpdesk_ticket_stage_quality_{phase}")
+            phase: cls.env.ref(
+                f"quality_complaint.helpdesk_ticket_stage_quality_{phase}"
+            )
             for phase in (
                 "intake",
                 "triage",

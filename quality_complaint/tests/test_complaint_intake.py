@@ -16,7 +16,9 @@ class TestComplaintIntake(QualityComplaintCommon):
         self.assertEqual(ticket.lot_count, 2)
         # helpdesk_product's product follows the first line
         self.assertEqual(ticket.product_id, self.product)
-        self.assertEqual(ticket.complaint_line_ids.mapped("date"), [ticket.create_date.date()] * 2)
+        self.assertEqual(
+            ticket.complaint_line_ids.mapped("date"), [ticket.create_date.date()] * 2
+        )
 
     def test_intake_form_proposes_product_and_severity(self):
         with Form(self.env["helpdesk.ticket"].with_user(self.cs_user)) as form:
@@ -51,13 +53,18 @@ class TestComplaintIntake(QualityComplaintCommon):
 
     def test_quality_team_uses_only_phased_stages(self):
         stages = self.team._get_applicable_stages()
-        self.assertEqual(stages, self.env["helpdesk.ticket.stage"].browse(
-            [s.id for s in self.stages.values()]
-        ).sorted())
+        self.assertEqual(
+            stages,
+            self.env["helpdesk.ticket.stage"]
+            .browse([s.id for s in self.stages.values()])
+            .sorted(),
+        )
         self.assertTrue(all(stages.mapped("quality_phase")))
 
     def test_safety_risk_is_always_critical(self):
-        ticket = self._create_complaint(safety_risk=True, defect_type_id=self.defect_scratch.id)
+        ticket = self._create_complaint(
+            safety_risk=True, defect_type_id=self.defect_scratch.id
+        )
         self.assertEqual(ticket.severity, "critical")
         with self.assertRaisesMessage(ValidationError, "safety risk"):
             ticket.severity = "minor"
@@ -99,9 +106,7 @@ class TestComplaintIntake(QualityComplaintCommon):
         self.assertFalse(Line.search([("ticket_id", "=", ticket.id)]))
         with self.assertRaisesMessage(ValidationError, "must be greater than zero"):
             self._create_complaint(name="bad qty", lines=[(self.lot_a, 0)])
-        self.assertFalse(
-            self.env["helpdesk.ticket"].search([("name", "=", "bad qty")])
-        )
+        self.assertFalse(self.env["helpdesk.ticket"].search([("name", "=", "bad qty")]))
 
     def test_lot_of_other_product_refused(self):
         ticket = self._create_complaint()
@@ -127,7 +132,9 @@ class TestComplaintIntake(QualityComplaintCommon):
             {"name": "Leak", "code": "T-LEAK", "company_id": other_company.id}
         )
         self.assertEqual(
-            DefectType.sudo().with_context(allowed_company_ids=[self.company.id, other_company.id]).search_count([("code", "=", "T-LEAK")]),
+            DefectType.sudo()
+            .with_context(allowed_company_ids=[self.company.id, other_company.id])
+            .search_count([("code", "=", "T-LEAK")]),
             2,
         )
 
@@ -141,9 +148,7 @@ class TestComplaintIntake(QualityComplaintCommon):
         ticket = self._create_complaint(lines=[(self.lot_a, 1)])
         self.assertEqual(self.lot_a.complaint_count, 1)
         action = self.lot_a.action_view_complaints()
-        self.assertEqual(
-            self.env["helpdesk.ticket"].search(action["domain"]), ticket
-        )
+        self.assertEqual(self.env["helpdesk.ticket"].search(action["domain"]), ticket)
         action = ticket.action_view_lots()
         self.assertEqual(action["res_id"], self.lot_a.id)
         action = ticket.complaint_line_ids.action_view_lot_traceability()

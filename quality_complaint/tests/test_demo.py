@@ -9,17 +9,23 @@ class TestDemoData(TransactionCase):
         ):
             self.skipTest("installed without demo data")
         complaints = self.env["helpdesk.ticket"].search(
-            [("id", "in", [
-                self.env.ref(f"quality_complaint.{xmlid}").id
-                for xmlid in (
-                    "complaint_leak_intake_demo",
-                    "complaint_shock_triage_demo",
-                    "complaint_noise_investigation_demo",
-                    "complaint_leak_solution_demo",
-                    "complaint_scratch_done_demo",
-                    "complaint_misuse_rejected_demo",
+            [
+                (
+                    "id",
+                    "in",
+                    [
+                        self.env.ref(f"quality_complaint.{xmlid}").id
+                        for xmlid in (
+                            "complaint_leak_intake_demo",
+                            "complaint_shock_triage_demo",
+                            "complaint_noise_investigation_demo",
+                            "complaint_leak_solution_demo",
+                            "complaint_scratch_done_demo",
+                            "complaint_misuse_rejected_demo",
+                        )
+                    ],
                 )
-            ])]
+            ]
         )
         self.assertEqual(
             set(complaints.mapped("quality_phase")),
@@ -30,7 +36,9 @@ class TestDemoData(TransactionCase):
         self.assertEqual(lines.vendor_id, vendor)
         self.assertTrue(all(lines.mapped("delivery_picking_id")))
         self.assertEqual(set(lines.mapped("warranty_state")), {"in_warranty"})
-        hotel_complaint = self.env.ref("quality_complaint.complaint_noise_investigation_demo")
+        hotel_complaint = self.env.ref(
+            "quality_complaint.complaint_noise_investigation_demo"
+        )
         self.assertEqual(
             hotel_complaint.service_partner_id,
             self.env.ref("quality_complaint.partner_sub_distributor_demo"),

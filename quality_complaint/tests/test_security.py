@@ -33,13 +33,17 @@ class TestSecurity(QualityComplaintCommon):
         )
 
     def test_group_hierarchy(self):
-        self.assertTrue(self.manager.has_group("quality_complaint.group_quality_engineer"))
+        self.assertTrue(
+            self.manager.has_group("quality_complaint.group_quality_engineer")
+        )
         self.assertTrue(
             self.manager.has_group("quality_complaint.group_quality_complaint_user")
         )
         self.assertTrue(self.manager.has_group("helpdesk_mgmt.group_helpdesk_manager"))
         self.assertTrue(self.engineer.has_group("helpdesk_mgmt.group_helpdesk_user"))
-        self.assertFalse(self.engineer.has_group("quality_complaint.group_quality_manager"))
+        self.assertFalse(
+            self.engineer.has_group("quality_complaint.group_quality_manager")
+        )
         self.assertTrue(self.cs_user.has_group("helpdesk_mgmt.group_helpdesk_user"))
 
     def test_only_managers_configure_defect_types(self):
@@ -66,7 +70,9 @@ class TestSecurity(QualityComplaintCommon):
         ticket.complaint_line_ids.quantity = 4
         self.assertEqual(ticket.affected_qty, 4)
         # traced documents are readable without inventory rights
-        self.assertEqual(ticket.complaint_line_ids.delivery_picking_id.name, self.delivery_a.name)
+        self.assertEqual(
+            ticket.complaint_line_ids.delivery_picking_id.name, self.delivery_a.name
+        )
         self.assertEqual(ticket.complaint_line_ids.vendor_id.name, self.vendor.name)
 
     def test_portal_sees_only_own_commercial_partner_lines(self):
@@ -76,16 +82,23 @@ class TestSecurity(QualityComplaintCommon):
         lines = Line.with_user(self.portal_direct).search([])
         self.assertEqual(lines, self.ticket_direct.complaint_line_ids)
         with self.assertRaises(AccessError):
-            self.ticket_direct.complaint_line_ids.with_user(self.portal_distributor).read(
-                ["quantity"]
-            )
+            self.ticket_direct.complaint_line_ids.with_user(
+                self.portal_distributor
+            ).read(["quantity"])
         with self.assertRaises(AccessError):
             self.ticket_distributor.with_user(self.portal_direct).read(["name"])
 
     def test_portal_never_reads_internal_fields(self):
         ticket = self.ticket_distributor.with_user(self.portal_distributor)
-        self.assertEqual(ticket.read(["number"])[0]["number"], self.ticket_distributor.number)
-        for fname in ("root_cause", "cause_category", "responsible_partner_id", "remedy_amount"):
+        self.assertEqual(
+            ticket.read(["number"])[0]["number"], self.ticket_distributor.number
+        )
+        for fname in (
+            "root_cause",
+            "cause_category",
+            "responsible_partner_id",
+            "remedy_amount",
+        ):
             with self.subTest(field=fname), self.assertRaises(AccessError):
                 ticket.read([fname])
         line = ticket.complaint_line_ids
@@ -95,7 +108,9 @@ class TestSecurity(QualityComplaintCommon):
                 line.read([fname])
 
     def test_portal_cannot_write_lines(self):
-        line = self.ticket_distributor.complaint_line_ids.with_user(self.portal_distributor)
+        line = self.ticket_distributor.complaint_line_ids.with_user(
+            self.portal_distributor
+        )
         with self.assertRaises(AccessError):
             line.quantity = 99
         self.assertEqual(self.ticket_distributor.complaint_line_ids.quantity, 2)

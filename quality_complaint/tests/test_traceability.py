@@ -78,7 +78,10 @@ class TestTraceability(QualityComplaintCommon):
     def test_traceability_query_count_independent_of_line_count(self):
         """Tracing 20 lines costs the same queries as tracing one."""
         lots = self.env["stock.lot"].create(
-            [{"name": f"QC-LOT-{i:02d}", "product_id": self.product.id} for i in range(20)]
+            [
+                {"name": f"QC-LOT-{i:02d}", "product_id": self.product.id}
+                for i in range(20)
+            ]
         )
         self._receive(dict.fromkeys(lots, 2))
         self._deliver(self.distributor, dict.fromkeys(lots, 1))

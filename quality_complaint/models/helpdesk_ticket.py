@@ -95,9 +95,7 @@ class HelpdeskTicket(models.Model):
         index=True,
         domain="[('company_id', 'in', [company_id, False])]",
     )
-    customer_expectation = fields.Text(
-        string="Customer Expectation", help="The remedy the customer asks for."
-    )
+    customer_expectation = fields.Text(help="The remedy the customer asks for.")
     warranty_state = fields.Selection(
         selection=WARRANTY_STATES,
         compute="_compute_warranty_state",

@@ -9,27 +9,26 @@ class TestSecurity(QualityComplaintCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_distributor = new_test_user(
-            cls.env,
-            login="qc_portal_distributor",
-            groups="base.group_portal",
-            partner_id=cls.env["res.partner"]
-            .create({"name": "Distributor buyer", "parent_id": cls.distributor.id})
-            .id,
-        )
-        cls.portal_direct = new_test_user(
-            cls.env,
-            login="qc_portal_direct",
-            groups="base.group_portal",
-            partner_id=cls.env["res.partner"]
-            .create({"name": "Direct buyer", "parent_id": cls.direct_customer.id})
-            .id,
-        )
+        cls.portal_distributor = cls._portal_user("distributor", cls.distributor)
+        cls.portal_direct = cls._portal_user("direct", cls.direct_customer)
         cls.ticket_distributor = cls._create_complaint(
             partner=cls.distributor, lines=[(cls.lot_a, 2)]
         )
         cls.ticket_direct = cls._create_complaint(
             partner=cls.direct_customer, lines=[(cls.lot_b, 1)]
+        )
+
+    @classmethod
+    def _portal_user(cls, login, company):
+        """A portal user who is a contact of the customer `company`."""
+        contact = cls.env["res.partner"].create(
+            {"name": f"Buyer at {company.name}", "parent_id": company.id}
+        )
+        return new_test_user(
+            cls.env,
+            login=f"qc_portal_{login}",
+            groups="base.group_portal",
+            partner_id=contact.id,
         )
 
     def test_group_hierarchy(self):

@@ -7,3 +7,5 @@ from . import quality_complaint_line
 from . import helpdesk_ticket
 from . import stock_lot
 from . import stock_move
+from . import quality_sla_policy
+from . import quality_complaint_sla

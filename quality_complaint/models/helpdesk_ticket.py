@@ -32,6 +32,14 @@ REMEDY_STATES = [
     ("rejected", "Refused"),
     ("done", "Done"),
 ]
+SLA_STATUSES = [
+    ("on_track", "On Track"),
+    ("at_risk", "At Risk"),
+    ("breached", "Breached"),
+    ("done", "Done"),
+]
+# Writing these re-plans the SLA milestones (severity is computed from the last two).
+SLA_PLANNING_FIELDS = {"severity", "team_id", "defect_type_id", "safety_risk"}
 SATISFACTION_LEVELS = [
     ("1", "Very Dissatisfied"),
     ("2", "Dissatisfied"),
@@ -141,6 +149,25 @@ class HelpdeskTicket(models.Model):
     remedy_state = fields.Selection(
         selection=REMEDY_STATES, default="draft", tracking=True, copy=False
     )
+    # SLA
+    sla_ids = fields.One2many(
+        comodel_name="quality.complaint.sla",
+        inverse_name="ticket_id",
+        string="SLA Milestones",
+        groups="quality_complaint.group_quality_complaint_user",
+    )
+    sla_status = fields.Selection(
+        selection=SLA_STATUSES,
+        string="SLA Status",
+        compute="_compute_sla_status",
+        store=True,
+        index=True,
+        help="The worst of the milestones still to reach.",
+    )
+    sla_deadline = fields.Datetime(
+        string="Next SLA Deadline", compute="_compute_sla_status", store=True
+    )
+    sla_countdown = fields.Char(string="Time Left", compute="_compute_sla_countdown")
     satisfaction = fields.Selection(
         selection=SATISFACTION_LEVELS,
         string="Customer Satisfaction",
@@ -208,6 +235,45 @@ class HelpdeskTicket(models.Model):
             elif not ticket.is_quality_complaint:
                 ticket.service_partner_id = False
 
+    @api.depends("sla_ids.state", "sla_ids.is_at_risk", "sla_ids.reached_date")
+    def _compute_sla_status(self):
+        for ticket in self:
+            slas = ticket.sla_ids.filtered(lambda sla: sla.state != "cancelled")
+            open_slas = slas.filtered(
+                lambda sla: sla.state in ("running", "breached")
+                and not sla.reached_date
+            )
+            running = open_slas.filtered(lambda sla: sla.state == "running")
+            ticket.sla_deadline = min(running.mapped("deadline"), default=False)
+            if any(sla.state == "breached" for sla in open_slas):
+                ticket.sla_status = "breached"
+            elif any(running.mapped("is_at_risk")):
+                ticket.sla_status = "at_risk"
+            elif open_slas:
+                ticket.sla_status = "on_track"
+            else:
+                ticket.sla_status = "done" if slas else False
+
+    @api.depends("sla_deadline")
+    def _compute_sla_countdown(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            if not ticket.sla_deadline:
+                ticket.sla_countdown = False
+                continue
+            minutes = int((ticket.sla_deadline - now).total_seconds() // 60)
+            hours, rest = divmod(abs(minutes), 60)
+            if minutes >= 0:
+                ticket.sla_countdown = self.env._(
+                    "%(hours)s h %(minutes)02d min left", hours=hours, minutes=rest
+                )
+            else:
+                ticket.sla_countdown = self.env._(
+                    "overdue by %(hours)s h %(minutes)02d min",
+                    hours=hours,
+                    minutes=rest,
+                )
+
     @api.constrains("safety_risk", "severity")
     def _check_safety_risk_severity(self):
         for ticket in self:
@@ -257,14 +323,40 @@ class HelpdeskTicket(models.Model):
     def create(self, vals_list):
         tickets = super().create(vals_list)
         tickets._check_phase_gates({})
+        tickets._sla_sync()
+        tickets._sla_reach_phase()
         return tickets
 
     def write(self, vals):
-        if "stage_id" not in vals:
-            return super().write(vals)
-        previous_phases = {ticket.id: ticket.quality_phase for ticket in self}
+        stage_changed = "stage_id" in vals
+        previous_phases = (
+            {ticket.id: ticket.quality_phase for ticket in self}
+            if stage_changed
+            else {}
+        )
         res = super().write(vals)
-        self._check_phase_gates(previous_phases)
+        if stage_changed:
+            self._check_phase_gates(previous_phases)
+        if stage_changed or SLA_PLANNING_FIELDS & set(vals):
+            self._sla_sync()
+        if stage_changed:
+            self._sla_reach_phase()
+        if "active" in vals and not vals["active"]:
+            self.sla_ids.sudo()._cancel_running()
+        return res
+
+    def _message_post_after_hook(self, message, msg_vals):
+        # The first public answer of the company to the customer meets `response`.
+        res = super()._message_post_after_hook(message, msg_vals)
+        if (
+            message.message_type == "comment"
+            and not message.is_internal
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and message.author_id.user_ids.filtered(lambda user: not user.share)
+        ):
+            self.sla_ids.sudo().filtered(
+                lambda sla: sla.milestone == "response" and not sla.reached_date
+            )._reach(fields.Datetime.now())
         return res
 
     @api.ondelete(at_uninstall=False)
@@ -302,6 +394,100 @@ class HelpdeskTicket(models.Model):
     def action_refresh_traceability(self):
         self.complaint_line_ids._recompute_traceability()
         return True
+
+    # ------------------------------------------------------------
+    # Business: SLA milestones
+    # ------------------------------------------------------------
+
+    def _has_reached_phase(self, phase):
+        self.ensure_one()
+        current = self.quality_phase
+        return current in FORWARD_PHASES and FORWARD_PHASES.index(
+            current
+        ) >= FORWARD_PHASES.index(phase)
+
+    def _sla_sync(self):
+        """Create the milestones the complaints' policies call for and re-plan
+        the ones not reached yet (severity, team or phase changed). Deadlines of
+        all complaints are planned together."""
+        Sla = self.env["quality.complaint.sla"].sudo()
+        complaints = self.filtered(lambda t: t.is_quality_complaint and t.active)
+        (self - complaints).sla_ids.sudo()._cancel_running()
+        if not complaints:
+            return
+        policies = self.env["quality.sla.policy"].sudo().search([])
+        now = fields.Datetime.now()
+        to_create, to_replan, to_cancel = [], [], Sla
+        for ticket in complaints:
+            applicable = policies._get_applicable(policies, ticket)
+            current = {
+                sla.milestone: sla
+                for sla in ticket.sla_ids.sudo()
+                if sla.state != "cancelled"
+            }
+            for milestone, sla in current.items():
+                if milestone not in applicable and not sla.reached_date:
+                    to_cancel |= sla
+            for milestone, policy in applicable.items():
+                sla = current.get(milestone)
+                if sla:
+                    if not sla.reached_date:
+                        to_replan.append((sla, policy))
+                    continue
+                if policy.start_phase:
+                    if not ticket._has_reached_phase(policy.start_phase):
+                        continue
+                    start = now
+                else:
+                    start = ticket.create_date or now
+                to_create.append((policy, ticket, start))
+        to_cancel._cancel_running()
+        plans = [(policy, sla.ticket_id, sla.start_date) for sla, policy in to_replan]
+        plans += to_create
+        values = Sla._plan_values(plans)
+        for (sla, policy), planned in zip(to_replan, values, strict=False):
+            if sla.policy_id != policy or sla.deadline != planned["deadline"]:
+                sla.write(
+                    dict(
+                        planned, policy_id=policy.id, state="running", is_at_risk=False
+                    )
+                )
+        Sla.create(
+            [
+                dict(
+                    planned,
+                    ticket_id=ticket.id,
+                    policy_id=policy.id,
+                    milestone=policy.milestone,
+                    start_date=start,
+                )
+                for (policy, ticket, start), planned in zip(
+                    to_create, values[len(to_replan) :], strict=True
+                )
+            ]
+        )
+
+    def _sla_reach_phase(self):
+        """Meet the milestones whose target phase the complaints entered (or
+        passed); a rejected complaint's running milestones are cancelled."""
+        now = fields.Datetime.now()
+        Sla = self.env["quality.complaint.sla"].sudo()
+        to_reach, to_cancel = Sla, Sla
+        for ticket in self.filtered("is_quality_complaint"):
+            open_slas = ticket.sla_ids.sudo().filtered(
+                lambda sla: sla.state in ("running", "breached")
+                and not sla.reached_date
+            )
+            if ticket.quality_phase == "rejected":
+                to_cancel |= open_slas
+            elif ticket.quality_phase in FORWARD_PHASES:
+                to_reach |= open_slas.filtered(
+                    lambda sla, t=ticket: t._has_reached_phase(
+                        sla.policy_id.target_phase
+                    )
+                )
+        to_cancel._cancel_running()
+        to_reach._reach(now)
 
     # ------------------------------------------------------------
     # Business: phase gates

@@ -10,6 +10,13 @@ class HelpdeskTicketTeam(models.Model):
         "complaint lines, severity, traceability and the gated quality workflow.",
     )
 
+    resource_calendar_id = fields.Many2one(
+        comodel_name="resource.calendar",
+        string="Working Hours",
+        help="Calendar the SLA deadlines of this team's complaints count in, "
+        "unless their policy has its own; empty: the company's.",
+    )
+
     def _get_applicable_stages(self):
         stages = super()._get_applicable_stages()
         if len(self) == 1 and self.is_quality_team:

@@ -1,0 +1,355 @@
+import bisect
+import logging
+import threading
+from collections import defaultdict
+from datetime import timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.tools import format_datetime, split_every
+
+from .quality_sla_policy import MILESTONES
+
+_logger = logging.getLogger(__name__)
+
+SLA_STATES = [
+    ("running", "Running"),
+    ("met", "Met"),
+    ("breached", "Breached"),
+    ("cancelled", "Cancelled"),
+]
+# Priorities of helpdesk_mgmt, lowest first: a breach raises one step.
+PRIORITIES = ["0", "1", "2", "3"]
+
+
+class QualityComplaintSla(models.Model):
+    _name = "quality.complaint.sla"
+    _description = "Quality Complaint SLA Milestone"
+    _order = "deadline, id"
+    _check_company_auto = True
+
+    ticket_id = fields.Many2one(
+        comodel_name="helpdesk.ticket",
+        string="Complaint",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    policy_id = fields.Many2one(
+        comodel_name="quality.sla.policy",
+        string="Policy",
+        required=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    milestone = fields.Selection(selection=MILESTONES, required=True)
+    company_id = fields.Many2one(
+        related="ticket_id.company_id", store=True, index=True, precompute=True
+    )
+    team_id = fields.Many2one(
+        related="ticket_id.team_id", string="Team", store=True, precompute=True
+    )
+    severity = fields.Selection(
+        related="ticket_id.severity", store=True, precompute=True
+    )
+    start_date = fields.Datetime(
+        required=True,
+        help="When the clock started: the complaint's creation, or "
+        "its entry into the policy's start phase.",
+    )
+    deadline = fields.Datetime(required=True, index=True)
+    at_risk_date = fields.Datetime(
+        help="When the policy's at-risk share of the allowed working time is over."
+    )
+    reached_date = fields.Datetime(copy=False)
+    state = fields.Selection(
+        selection=SLA_STATES, default="running", required=True, index=True
+    )
+    is_at_risk = fields.Boolean(
+        string="At Risk", copy=False, help="The at-risk warning was given."
+    )
+    met_pct = fields.Float(
+        string="Met (%)",
+        compute="_compute_met_pct",
+        store=True,
+        aggregator="avg",
+        help="100 for a met milestone, 0 for a breached one: its average over "
+        "finished milestones is the share met.",
+    )
+
+    _sql_constraints = [
+        (
+            "deadline_after_start",
+            "CHECK(deadline >= start_date)",
+            "An SLA deadline cannot be before the start of its clock.",
+        )
+    ]
+
+    def init(self):
+        # The SLA check scans running milestones by due date only.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS quality_complaint_sla_running_deadline_index
+                ON quality_complaint_sla (deadline) WHERE state = 'running'
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS quality_complaint_sla_running_at_risk_index
+                ON quality_complaint_sla (at_risk_date)
+             WHERE state = 'running' AND is_at_risk IS NOT TRUE
+            """
+        )
+
+    @api.depends("state")
+    def _compute_met_pct(self):
+        for sla in self:
+            sla.met_pct = 100.0 if sla.state == "met" else 0.0
+
+    def _compute_display_name(self):
+        labels = dict(self._fields["milestone"]._description_selection(self.env))
+        for sla in self:
+            sla.display_name = f"{sla.ticket_id.number} - {labels.get(sla.milestone)}"
+
+    # ------------------------------------------------------------
+    # Business: planning
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_calendar(self, policy, ticket):
+        """Policy calendar, else team calendar, else company calendar, else none
+        (hours then count around the clock)."""
+        return (
+            policy.calendar_id
+            or ticket.team_id.resource_calendar_id
+            or ticket.company_id.resource_calendar_id
+        )
+
+    @api.model
+    def _plan_values(self, plans):
+        """Deadlines and at-risk dates for milestones to create or re-plan.
+
+        Work intervals are read once per calendar for all of `plans`, so planning
+        10,000 complaints costs a few queries per calendar, not per complaint.
+
+        :param plans: [(policy, ticket, naive UTC start)]
+        :return: [{"deadline": ..., "at_risk_date": ...}] in the same order
+        """
+        by_calendar = defaultdict(list)
+        for index, (policy, ticket, _start) in enumerate(plans):
+            by_calendar[self._get_calendar(policy, ticket)].append(index)
+        values = [None] * len(plans)
+        for calendar, indexes in by_calendar.items():
+            requests = []
+            for index in indexes:
+                policy, _ticket, start = plans[index]
+                requests += [
+                    (start, policy.hours),
+                    (start, policy.hours * policy.at_risk_pct / 100),
+                ]
+            planned = self._plan_working_hours(calendar, requests)
+            for position, index in enumerate(indexes):
+                values[index] = {
+                    "deadline": planned[2 * position],
+                    "at_risk_date": planned[2 * position + 1],
+                }
+        return values
+
+    @api.model
+    def _plan_working_hours(self, calendar, requests):
+        """Add working hours of `calendar` to datetimes.
+
+        :param requests: [(naive UTC start, hours)]
+        :return: [naive UTC datetime] in the same order
+        """
+        if not calendar:
+            return [start + timedelta(hours=hours) for start, hours in requests]
+        first = min(start for start, _hours in requests)
+        last = max(start for start, _hours in requests)
+        # Two weeks more than needed at 24/7; widened while a deadline is not found.
+        horizon = timedelta(hours=max(hours for _start, hours in requests)) + timedelta(
+            days=14
+        )
+        results = [None] * len(requests)
+        pending = list(range(len(requests)))
+        for _attempt in range(8):
+            intervals = [
+                (
+                    start.astimezone(pytz.utc).replace(tzinfo=None),
+                    stop.astimezone(pytz.utc).replace(tzinfo=None),
+                )
+                for start, stop, _meta in calendar._work_intervals_batch(
+                    pytz.utc.localize(first), pytz.utc.localize(last + horizon)
+                )[False]
+            ]
+            ends = [stop for _start, stop in intervals]
+            still_pending = []
+            for index in pending:
+                start, hours = requests[index]
+                results[index] = self._walk_intervals(intervals, ends, start, hours)
+                if results[index] is None:
+                    still_pending.append(index)
+            pending = still_pending
+            if not pending:
+                break
+            horizon *= 4
+        for index in pending:
+            # A calendar without working time: count around the clock.
+            start, hours = requests[index]
+            results[index] = start + timedelta(hours=hours)
+        return results
+
+    @staticmethod
+    def _walk_intervals(intervals, ends, start, hours):
+        remaining = timedelta(hours=hours)
+        position = bisect.bisect_right(ends, start)
+        for interval_start, interval_stop in intervals[position:]:
+            segment_start = max(interval_start, start)
+            available = interval_stop - segment_start
+            if remaining <= available:
+                return segment_start + remaining
+            remaining -= available
+        return None
+
+    def _reach(self, when):
+        """Milestones reached at `when`: met if still running, a breached one
+        keeps its state and records when it was reached after all."""
+        self.filtered(lambda sla: sla.state == "running").write(
+            {"state": "met", "reached_date": when}
+        )
+        self.filtered(lambda sla: sla.state == "breached").write({"reached_date": when})
+
+    def _cancel_running(self):
+        self.filtered(lambda sla: sla.state == "running").write({"state": "cancelled"})
+
+    # ------------------------------------------------------------
+    # Business: SLA check
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_check_sla(self, batch_size=1000):
+        """Mark breached milestones and escalate them, warn about milestones at
+        risk. Batched, committed per batch, idempotent: a milestone is escalated
+        once (it leaves `running`) and warned once (`is_at_risk`)."""
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        now = fields.Datetime.now()
+        breached = self.search(
+            [("state", "=", "running"), ("deadline", "<=", now)], order="id"
+        )
+        at_risk = self.search(
+            [
+                ("state", "=", "running"),
+                ("is_at_risk", "=", False),
+                ("at_risk_date", "<=", now),
+                ("deadline", ">", now),
+            ],
+            order="id",
+        )
+        todo = [("breach", batch) for batch in split_every(batch_size, breached.ids)]
+        todo += [("at_risk", batch) for batch in split_every(batch_size, at_risk.ids)]
+        done = 0
+        remaining = len(breached) + len(at_risk)
+        for kind, ids in todo:
+            slas = self.browse(ids)
+            slas._process_batch(kind)
+            done += len(ids)
+            remaining -= len(ids)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+            if auto_commit:
+                # Keep each finished batch if a later one fails or the worker stops.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return done
+
+    def _process_batch(self, kind):
+        """Process the batch at once; if it fails, record by record so that one
+        bad complaint is logged and skipped without losing the others."""
+        method = self._escalate_breach if kind == "breach" else self._warn_at_risk
+        try:
+            with self.env.cr.savepoint():
+                method()
+        except Exception:
+            _logger.warning(
+                "SLA check: batch of %s milestones failed, retrying one by one",
+                len(self),
+                exc_info=True,
+            )
+            for sla in self:
+                try:
+                    with self.env.cr.savepoint():
+                        getattr(sla, method.__name__)()
+                except Exception:
+                    _logger.exception(
+                        "SLA check: milestone %s of complaint %s skipped",
+                        sla.id,
+                        sla.ticket_id.id,
+                    )
+
+    def _escalate_breach(self):
+        """Breach, then one activity per escalation user, a note and a raised
+        priority per complaint, in a fixed number of queries."""
+        self.write({"state": "breached"})
+        tickets = self.ticket_id
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        ticket_model = self.env["ir.model"]._get_id("helpdesk.ticket")
+        labels = dict(self._fields["milestone"]._description_selection(self.env))
+        activities, notes = [], defaultdict(list)
+        for sla in self:
+            label = labels[sla.milestone]
+            users = sla.policy_id.escalation_user_ids or sla.ticket_id.team_id.user_id
+            users = users or sla.ticket_id.user_id
+            for user in users:
+                activities.append(
+                    {
+                        "res_model_id": ticket_model,
+                        "res_id": sla.ticket_id.id,
+                        "activity_type_id": todo_type.id,
+                        "user_id": user.id,
+                        "date_deadline": fields.Date.context_today(self),
+                        "summary": self.env._(
+                            "SLA breached: %(milestone)s", milestone=label
+                        ),
+                    }
+                )
+            notes[sla.ticket_id.id].append(
+                self.env._(
+                    "SLA milestone %(milestone)s breached: its deadline %(deadline)s "
+                    "has passed.",
+                    milestone=label,
+                    deadline=format_datetime(self.env, sla.deadline, tz="UTC"),
+                )
+            )
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            activities
+        )
+        tickets._message_log_batch(
+            bodies={
+                ticket_id: "<br/>".join(lines) for ticket_id, lines in notes.items()
+            }
+        )
+        by_priority = defaultdict(lambda: self.env["helpdesk.ticket"])
+        for ticket in tickets:
+            position = PRIORITIES.index(ticket.priority or "1")
+            by_priority[PRIORITIES[min(position + 1, len(PRIORITIES) - 1)]] |= ticket
+        for priority, group in by_priority.items():
+            group.filtered(lambda t, p=priority: t.priority != p).write(
+                {"priority": priority}
+            )
+
+    def _warn_at_risk(self):
+        self.write({"is_at_risk": True})
+        labels = dict(self._fields["milestone"]._description_selection(self.env))
+        notes = defaultdict(list)
+        for sla in self:
+            notes[sla.ticket_id.id].append(
+                self.env._(
+                    "SLA milestone %(milestone)s at risk: due %(deadline)s.",
+                    milestone=labels[sla.milestone],
+                    deadline=format_datetime(self.env, sla.deadline, tz="UTC"),
+                )
+            )
+        self.ticket_id._message_log_batch(
+            bodies={
+                ticket_id: "<br/>".join(lines) for ticket_id, lines in notes.items()
+            }
+        )

@@ -418,8 +418,12 @@ class HelpdeskTicket(models.Model):
         policies = self.env["quality.sla.policy"].sudo().search([])
         now = fields.Datetime.now()
         to_create, to_replan, to_cancel = [], [], Sla
+        applicable_by_key = {}  # complaints of one company, team and severity
         for ticket in complaints:
-            applicable = policies._get_applicable(policies, ticket)
+            key = (ticket.company_id, ticket.team_id, ticket.severity)
+            if key not in applicable_by_key:
+                applicable_by_key[key] = policies._get_applicable(policies, ticket)
+            applicable = applicable_by_key[key]
             current = {
                 sla.milestone: sla
                 for sla in ticket.sla_ids.sudo()
@@ -449,7 +453,12 @@ class HelpdeskTicket(models.Model):
             if sla.policy_id != policy or sla.deadline != planned["deadline"]:
                 sla.write(
                     dict(
-                        planned, policy_id=policy.id, state="running", is_at_risk=False
+                        planned,
+                        policy_id=policy.id,
+                        state="running",
+                        is_at_risk=False,
+                        team_id=sla.ticket_id.team_id.id,
+                        severity=sla.ticket_id.severity,
                     )
                 )
         Sla.create(
@@ -460,6 +469,11 @@ class HelpdeskTicket(models.Model):
                     policy_id=policy.id,
                     milestone=policy.milestone,
                     start_date=start,
+                    state="running",
+                    is_at_risk=False,
+                    company_id=ticket.company_id.id,
+                    team_id=ticket.team_id.id,
+                    severity=ticket.severity,
                 )
                 for (policy, ticket, start), planned in zip(
                     to_create, values[len(to_replan) :], strict=True

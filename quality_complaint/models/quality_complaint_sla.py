@@ -9,6 +9,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import format_datetime, split_every
 
+from .quality_defect_type import SEVERITIES
 from .quality_sla_policy import MILESTONES
 
 _logger = logging.getLogger(__name__)
@@ -27,7 +28,6 @@ class QualityComplaintSla(models.Model):
     _name = "quality.complaint.sla"
     _description = "Quality Complaint SLA Milestone"
     _order = "deadline, id"
-    _check_company_auto = True
 
     ticket_id = fields.Many2one(
         comodel_name="helpdesk.ticket",
@@ -41,18 +41,13 @@ class QualityComplaintSla(models.Model):
         string="Policy",
         required=True,
         ondelete="restrict",
-        check_company=True,
     )
     milestone = fields.Selection(selection=MILESTONES, required=True)
-    company_id = fields.Many2one(
-        related="ticket_id.company_id", store=True, index=True, precompute=True
-    )
-    team_id = fields.Many2one(
-        related="ticket_id.team_id", string="Team", store=True, precompute=True
-    )
-    severity = fields.Selection(
-        related="ticket_id.severity", store=True, precompute=True
-    )
+    # Set when planned (not related): creating thousands of milestones stays
+    # cheap, and the report groups by the team and severity planned for.
+    company_id = fields.Many2one(comodel_name="res.company", required=True, index=True)
+    team_id = fields.Many2one(comodel_name="helpdesk.ticket.team", string="Team")
+    severity = fields.Selection(selection=SEVERITIES)
     start_date = fields.Datetime(
         required=True,
         help="When the clock started: the complaint's creation, or "

@@ -288,11 +288,15 @@ class TestSla(QualityComplaintCommon):
     def test_compliance_report_share_met(self):
         met = self._complaint()
         met.stage_id = self.stages["triage"]
-        self._complaint()
+        breached = self._complaint()
         with self._at(datetime(2026, 1, 6, 10, 5)):
             self.env["quality.complaint.sla"]._cron_check_sla()
         groups = self.env["quality.complaint.sla"]._read_group(
-            [("state", "in", ("met", "breached")), ("milestone", "=", "response")],
+            [
+                ("ticket_id", "in", (met | breached).ids),
+                ("state", "in", ("met", "breached")),
+                ("milestone", "=", "response"),
+            ],
             ["team_id"],
             ["met_pct:avg", "__count"],
         )

@@ -1,0 +1,356 @@
+#!/usr/bin/env python3
+"""SLA benchmark: quality_complaint against OCA helpdesk_mgmt_sla, in one run.
+
+    python3 benchmarks/sla_benchmark.py [--sizes 1000 10000 50000] [--plan 10000]
+
+Needs Odoo 18.0 importable and PostgreSQL (as for scripts/test). It creates two
+databases (dropped at the end unless --keep): one with quality_complaint, one
+with helpdesk_mgmt_sla (the two cannot share a database: both add `sla_ids` and
+`sla_deadline` to helpdesk.ticket). Tickets and milestones are bulk-inserted
+with SQL; what is measured goes through the ORM.
+
+Measured, wall time and SQL queries:
+- planning: deadlines (3 milestones each, 40 h week calendar with a public
+  holiday) for --plan new complaints: `_sla_sync()` here, `set_sla()` (the
+  per-ticket SLA line creation and deadline compute) in helpdesk_mgmt_sla;
+- SLA check, for each size N: one run of the SLA cron over N running
+  milestones of which none is due, and of which 1,000 are due (one batch of
+  breaches, escalated); helpdesk_mgmt_sla has no cron in 18.0, so its
+  reference is the recompute its tickets run on a stage change
+  (`_stage_recompute()` of N SLA lines).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.tools import config
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+START = datetime(2026, 1, 5, 8, 0)  # a Monday
+
+
+def addons_path():
+    import odoo.addons
+
+    root_addons = os.path.join(
+        os.path.dirname(os.path.dirname(odoo.__file__)), "addons"
+    )
+    paths = []
+    for path in [root_addons, *odoo.addons.__path__, REPO]:
+        path = os.path.abspath(path)
+        if os.path.isdir(path) and path not in paths:
+            paths.append(path)
+    return ",".join(paths)
+
+
+def install(db, module):
+    subprocess.run(["dropdb", "--if-exists", db], check=True)
+    subprocess.run(["createdb", db], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, odoo.cli; sys.argv[0] = 'odoo'; odoo.cli.main()",
+            f"--addons-path={addons_path()}",
+            f"--db_host={os.environ.get('PGHOST', '127.0.0.1')}",
+            f"--db_user={os.environ.get('PGUSER', 'root')}",
+            "-d",
+            db,
+            "-i",
+            module,
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+    )
+
+
+class Measure:
+    def __init__(self, env):
+        self.env = env
+
+    def __call__(self, func):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        queries = self.env.cr.sql_log_count
+        start = time.perf_counter()
+        result = func()
+        self.env.flush_all()
+        return time.perf_counter() - start, self.env.cr.sql_log_count - queries, result
+
+
+def factory_calendar(env):
+    calendar = env["resource.calendar"].create(
+        {
+            "name": "Factory 40 h (UTC)",
+            "tz": "UTC",
+            "company_id": False,
+            "attendance_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": f"{day}{period}",
+                        "dayofweek": str(day),
+                        "hour_from": start,
+                        "hour_to": stop,
+                        "day_period": period,
+                    },
+                )
+                for day in range(5)
+                for period, start, stop in (("morning", 8, 12), ("afternoon", 13, 17))
+            ],
+        }
+    )
+    env["resource.calendar.leaves"].create(
+        {
+            "name": "Public holiday",
+            "calendar_id": calendar.id,
+            "date_from": datetime(2026, 1, 7),
+            "date_to": datetime(2026, 1, 7, 23, 59, 59),
+        }
+    )
+    return calendar
+
+
+def insert_tickets(env, team, stage, count, **extra):
+    """Bulk-insert `count` tickets; return their recordset."""
+    columns = {
+        "name": "'Benchmark complaint'",
+        "description": "'<p>x</p>'",
+        "number": "'BENCH' || n",
+        "team_id": str(team.id),
+        "stage_id": str(stage.id),
+        "company_id": str(env.company.id),
+        "priority": "'1'",
+        "active": "true",
+        "create_date": f"'{START}'::timestamp",
+        "write_date": f"'{START}'::timestamp",
+        "create_uid": "1",
+        "write_uid": "1",
+        "last_stage_update": f"'{START}'::timestamp",
+        **extra,
+    }
+    env.cr.execute(
+        f"""
+        INSERT INTO helpdesk_ticket ({", ".join(columns)})
+        SELECT {", ".join(columns.values())} FROM generate_series(1, %s) AS n
+        RETURNING id
+        """,  # noqa: S608 - literal column names and values of this script
+        [count],
+    )
+    ids = [row[0] for row in env.cr.fetchall()]
+    env.invalidate_all()
+    return env["helpdesk.ticket"].browse(ids)
+
+
+def bench_quality_complaint(db, sizes, plan_size):
+    registry = odoo.modules.registry.Registry(db)
+    results = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        measure = Measure(env)
+        team = env.ref("quality_complaint.helpdesk_ticket_team_quality")
+        team.resource_calendar_id = factory_calendar(env)
+        intake = env.ref("quality_complaint.helpdesk_ticket_stage_quality_intake")
+        tickets = insert_tickets(
+            env,
+            team,
+            intake,
+            plan_size,
+            is_quality_complaint="true",
+            severity="'major'",
+            quality_phase="'intake'",
+        )
+        seconds, queries, _ = measure(tickets._sla_sync)
+        planned = env["quality.complaint.sla"].search_count([])
+        assert planned == 3 * plan_size, planned
+        results["plan"] = (plan_size, seconds, queries)
+        Sla = env["quality.complaint.sla"]
+        policy = env.ref("quality_complaint.quality_sla_policy_major_response")
+        for size in sizes:
+            cr.execute("DELETE FROM quality_complaint_sla")
+            cr.execute("DELETE FROM helpdesk_ticket")
+            batch = insert_tickets(
+                env,
+                team,
+                intake,
+                size,
+                is_quality_complaint="true",
+                severity="'major'",
+                quality_phase="'intake'",
+            )
+            # N running milestones, none due yet
+            cr.execute(
+                """
+                INSERT INTO quality_complaint_sla
+                       (ticket_id, policy_id, milestone, company_id, team_id,
+                        severity, start_date, deadline, at_risk_date, state,
+                        is_at_risk, met_pct, create_uid, write_uid, create_date,
+                        write_date)
+                SELECT id, %s, 'response', company_id, team_id, 'major', %s,
+                       %s, %s, 'running', false, 0, 1, 1, %s, %s
+                  FROM helpdesk_ticket WHERE id = ANY(%s)
+                """,
+                [
+                    policy.id,
+                    START,
+                    datetime.now() + timedelta(days=365),
+                    datetime.now() + timedelta(days=300),
+                    START,
+                    START,
+                    batch.ids,
+                ],
+            )
+            env.invalidate_all()
+            idle = measure(Sla._cron_check_sla)
+            assert idle[2] == 0
+            # make 1,000 of them due: one batch of breaches to escalate
+            cr.execute(
+                """
+                UPDATE quality_complaint_sla SET deadline = %s, at_risk_date = %s
+                 WHERE id IN (
+                       SELECT id FROM quality_complaint_sla ORDER BY id LIMIT 1000)
+                """,
+                [START + timedelta(days=1), START + timedelta(hours=12)],
+            )
+            env.invalidate_all()
+            due = measure(Sla._cron_check_sla)
+            assert due[2] == min(1000, size), due
+            results[size] = (idle[0], idle[1], due[0], due[1])
+        cr.rollback()
+    return results
+
+
+def bench_reference(db, sizes, plan_size):
+    registry = odoo.modules.registry.Registry(db)
+    results = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        measure = Measure(env)
+        stages = env["helpdesk.ticket.stage"].search([], order="sequence")
+        team = env["helpdesk.ticket.team"].create(
+            {
+                "name": "Reference",
+                "use_sla": True,
+                "resource_calendar_id": factory_calendar(env).id,
+            }
+        )
+        for name, hours, stage in (
+            ("response", 4, stages[1]),
+            ("interim", 8, stages[2]),
+            ("final", 48, stages[3]),
+        ):
+            env["helpdesk.sla"].create(
+                {
+                    "name": name,
+                    "team_ids": [(6, 0, team.ids)],
+                    "hours": hours,
+                    "stage_id": stage.id,
+                }
+            )
+        tickets = insert_tickets(env, team, stages[0], plan_size)
+        seconds, queries, _ = measure(tickets.set_sla)
+        assert env["helpdesk.ticket.sla"].search_count([]) == 3 * plan_size
+        results["plan"] = (plan_size, seconds, queries)
+        for size in sizes:
+            cr.execute("DELETE FROM helpdesk_ticket_sla")
+            cr.execute("DELETE FROM helpdesk_ticket")
+            batch = insert_tickets(env, team, stages[0], size)
+            cr.execute(
+                """
+                INSERT INTO helpdesk_ticket_sla
+                       (ticket_id, sla_id, deadline, hours, expected_stage_id,
+                        consumed_time, last_state_date, state, create_uid,
+                        write_uid, create_date, write_date)
+                SELECT t.id, %s, %s, 4, %s, 0, %s, 'in_progress', 1, 1, %s, %s
+                  FROM helpdesk_ticket t WHERE t.id = ANY(%s)
+                """,
+                [
+                    env["helpdesk.sla"].search([], limit=1).id,
+                    START + timedelta(days=365),
+                    stages[1].id,
+                    START,
+                    START,
+                    START,
+                    batch.ids,
+                ],
+            )
+            env.invalidate_all()
+            lines = env["helpdesk.ticket.sla"].search([])
+
+            def recompute(lines=lines):
+                for line in lines:
+                    line._stage_recompute()
+
+            seconds, queries, _ = measure(recompute)
+            results[size] = (seconds, queries)
+        cr.rollback()
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--plan", type=int, default=10000)
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    args = parser.parse_args()
+    os.environ.setdefault("PGHOST", "127.0.0.1")
+    os.environ.setdefault("PGUSER", "root")
+    ours, reference = "quality_complaint_bench_sla", "quality_complaint_bench_sla_ref"
+    print("Installing the two databases...", flush=True)
+    install(ours, "quality_complaint")
+    install(reference, "helpdesk_mgmt_sla")
+    config.parse_config(
+        [
+            f"--addons-path={addons_path()}",
+            f"--db_host={os.environ['PGHOST']}",
+            f"--db_user={os.environ['PGUSER']}",
+            "--log-level=warn",
+        ]
+    )
+    try:
+        mine = bench_quality_complaint(ours, args.sizes, args.plan)
+        ref = bench_reference(reference, args.sizes, args.plan)
+    finally:
+        if not args.keep:
+            odoo.sql_db.close_all()
+            subprocess.run(["dropdb", "--if-exists", ours], check=False)
+            subprocess.run(["dropdb", "--if-exists", reference], check=False)
+    count, seconds, queries = mine["plan"]
+    _count, ref_seconds, ref_queries = ref["plan"]
+    print()
+    print(f"Planning deadlines of {count} new complaints (3 milestones each):")
+    print("| | wall time (s) | SQL queries |")
+    print("| --- | ---: | ---: |")
+    print(f"| quality_complaint `_sla_sync()` | {seconds:.2f} | {queries} |")
+    print(f"| helpdesk_mgmt_sla `set_sla()` | {ref_seconds:.2f} | {ref_queries} |")
+    print(
+        f"| ratio (reference / ours) | {ref_seconds / seconds:.1f}x | "
+        f"{ref_queries / max(queries, 1):.1f}x |"
+    )
+    print()
+    print("SLA check, one run over N running milestones:")
+    print(
+        "| N | none due: s | none due: queries | 1,000 due: s | 1,000 due: queries "
+        "| reference recompute: s | reference: queries |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for size in args.sizes:
+        idle_s, idle_q, due_s, due_q = mine[size]
+        ref_s, ref_q = ref[size]
+        print(
+            f"| {size} | {idle_s:.3f} | {idle_q} | {due_s:.2f} | {due_q} | "
+            f"{ref_s:.2f} | {ref_q} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

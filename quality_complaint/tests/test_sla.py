@@ -256,7 +256,12 @@ class TestSla(QualityComplaintCommon):
                 self.env.flush_all()
                 self.env.invalidate_all()
                 before = self.env.cr.sql_log_count
-                processed = Sla._cron_check_sla()
+                if size == 50:
+                    # no more queries for 50 due milestones than for 5
+                    with self.assertQueryCount(counts[1]):
+                        processed = Sla._cron_check_sla()
+                else:
+                    processed = Sla._cron_check_sla()
                 self.env.flush_all()
                 counts.append(self.env.cr.sql_log_count - before)
             # the response milestone of each complaint is due

@@ -9,3 +9,6 @@ from . import stock_lot
 from . import stock_move
 from . import quality_sla_policy
 from . import quality_complaint_sla
+from . import quality_batch_rule
+from . import quality_batch_issue
+from . import stock_quant

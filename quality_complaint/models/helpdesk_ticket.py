@@ -149,6 +149,21 @@ class HelpdeskTicket(models.Model):
     remedy_state = fields.Selection(
         selection=REMEDY_STATES, default="draft", tracking=True, copy=False
     )
+    # Batch problems
+    batch_issue_ids = fields.Many2many(
+        comodel_name="quality.batch.issue",
+        relation="quality_batch_issue_helpdesk_ticket_rel",
+        column1="ticket_id",
+        column2="issue_id",
+        string="Batch Problems",
+        copy=False,
+        groups="base.group_user",
+    )
+    open_batch_issue_count = fields.Integer(
+        string="Open Batch Problems",
+        compute="_compute_open_batch_issue_count",
+        groups="base.group_user",
+    )
     # SLA
     sla_ids = fields.One2many(
         comodel_name="quality.complaint.sla",
@@ -179,6 +194,15 @@ class HelpdeskTicket(models.Model):
     def _compute_is_quality_complaint(self):
         for ticket in self:
             ticket.is_quality_complaint = ticket.team_id.is_quality_team
+
+    @api.depends("batch_issue_ids.state")
+    def _compute_open_batch_issue_count(self):
+        for ticket in self:
+            ticket.open_batch_issue_count = len(
+                ticket.batch_issue_ids.filtered(
+                    lambda issue: issue.state not in ("closed", "dismissed")
+                )
+            )
 
     @api.depends("complaint_line_ids.quantity")
     def _compute_affected_qty(self):
@@ -388,6 +412,15 @@ class HelpdeskTicket(models.Model):
             action.update(views=[(False, "form")], res_id=lots.id)
         else:
             action["domain"] = [("id", "in", lots.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_batch_issues(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "quality_complaint.quality_batch_issue_action"
+        )
+        action["domain"] = [("id", "in", self.batch_issue_ids.ids)]
         action["context"] = {"create": False}
         return action
 

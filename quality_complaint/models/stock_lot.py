@@ -13,6 +13,9 @@ class StockLot(models.Model):
     complaint_count = fields.Integer(
         string="Complaints", compute="_compute_complaint_count"
     )
+    batch_issue_count = fields.Integer(
+        string="Batch Problems", compute="_compute_batch_issue_count"
+    )
 
     def _compute_complaint_count(self):
         counts = dict(
@@ -24,6 +27,28 @@ class StockLot(models.Model):
         )
         for lot in self:
             lot.complaint_count = counts.get(lot, 0)
+
+    def _compute_batch_issue_count(self):
+        issues = self.env["quality.batch.issue"].search(
+            ["|", ("lot_id", "in", self.ids), ("line_ids.lot_id", "in", self.ids)]
+        )
+        for lot in self:
+            lot.batch_issue_count = len(
+                issues.filtered(lambda i, lot=lot: lot in i._get_lots())
+            )
+
+    def action_view_batch_issues(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "quality_complaint.quality_batch_issue_action"
+        )
+        action["domain"] = [
+            "|",
+            ("lot_id", "=", self.id),
+            ("line_ids.lot_id", "=", self.id),
+        ]
+        action["context"] = {"create": False}
+        return action
 
     def action_view_complaints(self):
         self.ensure_one()

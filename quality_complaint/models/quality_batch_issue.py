@@ -1,0 +1,668 @@
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+import psycopg2
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, mute_logger
+
+from .helpdesk_ticket import CAUSE_CATEGORIES
+from .quality_batch_rule import SCOPE_KEYS
+
+_logger = logging.getLogger(__name__)
+
+ISSUE_STATES = [
+    ("detected", "Detected"),
+    ("confirmed", "Confirmed"),
+    ("contained", "Contained"),
+    ("solved", "Solved"),
+    ("closed", "Closed"),
+    ("dismissed", "Dismissed"),
+]
+CLOSED_STATES = ("closed", "dismissed")
+KEY_FIELDS = ("product_id", "lot_id", "defect_type_id", "partner_id")
+OPEN_ISSUE_INDEX = "quality_batch_issue_open_key_uniq"
+# Line column of each key field.
+LINE_COLUMNS = {
+    "product_id": "product_id",
+    "lot_id": "lot_id",
+    "defect_type_id": "defect_type_id",
+    "partner_id": "commercial_partner_id",
+}
+COMPARISONS = {">=": SQL(">="), ">": SQL(">")}
+
+
+class QualityBatchIssue(models.Model):
+    _name = "quality.batch.issue"
+    _description = "Batch Quality Problem"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "detected_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, copy=False, readonly=True, default="/"
+    )
+    rule_id = fields.Many2one(
+        comodel_name="quality.batch.rule",
+        string="Rule",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        tracking=True,
+    )
+    scope = fields.Selection(related="rule_id.scope")
+    company_id = fields.Many2one(comodel_name="res.company", required=True, index=True)
+    state = fields.Selection(
+        selection=ISSUE_STATES,
+        default="detected",
+        required=True,
+        tracking=True,
+        index=True,
+        copy=False,
+    )
+    # The key of the group of complaints
+    product_id = fields.Many2one(comodel_name="product.product", index=True)
+    lot_id = fields.Many2one(comodel_name="stock.lot", index="btree_not_null")
+    defect_type_id = fields.Many2one(
+        comodel_name="quality.defect.type", string="Defect Type", index=True
+    )
+    partner_id = fields.Many2one(
+        comodel_name="res.partner", string="Customer", index="btree_not_null"
+    )
+    # Figures of the last detection
+    ticket_ids = fields.Many2many(
+        comodel_name="helpdesk.ticket",
+        relation="quality_batch_issue_helpdesk_ticket_rel",
+        column1="issue_id",
+        column2="ticket_id",
+        string="Complaints",
+    )
+    ticket_count = fields.Integer(compute="_compute_counts")
+    line_ids = fields.Many2many(
+        comodel_name="quality.complaint.line",
+        relation="quality_batch_issue_complaint_line_rel",
+        column1="issue_id",
+        column2="line_id",
+        string="Complaint Lines",
+    )
+    affected_qty = fields.Float(
+        string="Affected Quantity", digits="Product Unit of Measure", tracking=True
+    )
+    installed_base = fields.Float(
+        digits="Product Unit of Measure",
+        help="Units delivered to customers, net of returns, over the rule's "
+        "installed-base period (for the customer when the rule is per customer).",
+    )
+    ratio = fields.Float(
+        string="Ratio (%)", digits=(16, 2), help="Affected units per installed base."
+    )
+    detected_date = fields.Datetime(
+        default=fields.Datetime.now, required=True, readonly=True
+    )
+    dismiss_reason = fields.Text(tracking=True, copy=False)
+    dismissed_date = fields.Datetime(readonly=True, copy=False)
+    # Investigation, filled by quality
+    user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Responsible",
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    cause_category = fields.Selection(selection=CAUSE_CATEGORIES, tracking=True)
+    responsible_partner_id = fields.Many2one(
+        comodel_name="res.partner", string="Responsible Vendor", tracking=True
+    )
+    root_cause = fields.Html()
+    # Containment
+    held_lot_ids = fields.Many2many(
+        comodel_name="stock.lot",
+        relation="quality_batch_issue_held_lot_rel",
+        column1="issue_id",
+        column2="lot_id",
+        string="Held Lots",
+        copy=False,
+    )
+    held_quant_ids = fields.Many2many(
+        comodel_name="stock.quant",
+        string="Held Stock",
+        compute="_compute_held_quant_ids",
+        help="Where the stock of the held lots lies.",
+    )
+    delivered_move_line_ids = fields.Many2many(
+        comodel_name="stock.move.line",
+        string="Delivered To",
+        compute="_compute_delivered_move_line_ids",
+        help="Deliveries of the issue's lots to customers: the customers who "
+        "may complain next.",
+    )
+    customer_count = fields.Integer(
+        string="Customers Reached", compute="_compute_delivered_move_line_ids"
+    )
+
+    def init(self):
+        # One open issue per rule and key; two detections at once cannot both
+        # create it (the second insert fails and is skipped).
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (rule_id,"
+                " COALESCE(product_id, 0), COALESCE(lot_id, 0),"
+                " COALESCE(defect_type_id, 0), COALESCE(partner_id, 0))"
+                " WHERE state NOT IN ('closed', 'dismissed')",
+                SQL.identifier(OPEN_ISSUE_INDEX),
+                SQL.identifier(self._table),
+            )
+        )
+
+    def _compute_counts(self):
+        for issue in self:
+            issue.ticket_count = len(issue.ticket_ids)
+
+    def _get_lots(self):
+        return self.lot_id | self.line_ids.lot_id
+
+    @api.depends("held_lot_ids")
+    def _compute_held_quant_ids(self):
+        quants = self.env["stock.quant"].search(
+            [
+                ("lot_id", "in", self.held_lot_ids.ids),
+                ("location_id.usage", "=", "internal"),
+                ("quantity", "!=", 0),
+            ]
+        )
+        for issue in self:
+            issue.held_quant_ids = quants.filtered(
+                lambda quant, i=issue: quant.lot_id in i.held_lot_ids
+            )
+
+    @api.depends("lot_id", "line_ids.lot_id")
+    def _compute_delivered_move_line_ids(self):
+        lots_by_issue = {issue: issue._get_lots() for issue in self}
+        all_lots = self.env["stock.lot"].browse(
+            {lot.id for lots in lots_by_issue.values() for lot in lots}
+        )
+        move_lines = self.env["stock.move.line"].search(
+            [
+                ("lot_id", "in", all_lots.ids),
+                ("state", "=", "done"),
+                ("location_dest_id.usage", "=", "customer"),
+            ]
+        )
+        for issue in self:
+            lines = move_lines.filtered(
+                lambda ml, lots=lots_by_issue[issue]: ml.lot_id in lots
+            )
+            issue.delivered_move_line_ids = lines
+            issue.customer_count = len(lines.picking_partner_id.commercial_partner_id)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("quality.batch.issue") or "/"
+                )
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_started(self):
+        if any(issue.state != "detected" for issue in self):
+            raise UserError(
+                self.env._(
+                    "Batch problems past detection cannot be deleted: dismiss or "
+                    "close them."
+                )
+            )
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def _set_state(self, allowed, state):
+        wrong = self.filtered(lambda issue: issue.state not in allowed)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(issues)s cannot become %(state)s from their current state.",
+                    issues=", ".join(wrong.mapped("name")),
+                    state=labels[state],
+                )
+            )
+        self.write({"state": state})
+
+    def action_confirm(self):
+        self._set_state(("detected",), "confirmed")
+
+    def action_contain(self):
+        self._set_state(("confirmed",), "contained")
+
+    def action_solve(self):
+        self._set_state(("confirmed", "contained"), "solved")
+
+    def action_close(self):
+        self._set_state(("solved",), "closed")
+
+    def action_reopen(self):
+        self._set_state(("closed", "dismissed"), "confirmed")
+
+    def action_open_dismiss_wizard(self):
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "quality_complaint.quality_batch_issue_dismiss_action"
+        )
+        action["context"] = {"active_ids": self.ids}
+        return action
+
+    def _dismiss(self, reason):
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason why the problem is dismissed."))
+        self._set_state(("detected", "confirmed", "contained"), "dismissed")
+        self.write({"dismiss_reason": reason, "dismissed_date": fields.Datetime.now()})
+
+    def action_hold_lots(self):
+        self._check_manager()
+        self._hold_lots()
+        return True
+
+    def action_release_lots(self):
+        self._check_manager()
+        for issue in self.filtered("held_lot_ids"):
+            lots = issue.held_lot_ids
+            lots.with_context(bypass_lock_permission_check=True).write(
+                {"locked": False}
+            )
+            issue.held_lot_ids = [Command.clear()]
+            issue.message_post(
+                body=self.env._(
+                    "Lots released: %(lots)s", lots=", ".join(lots.mapped("name"))
+                )
+            )
+        return True
+
+    def action_view_tickets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "quality_complaint.helpdesk_ticket_action_quality"
+        )
+        action["domain"] = [("id", "in", self.ticket_ids.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------
+    # Business: containment
+    # ------------------------------------------------------------
+
+    def _check_manager(self):
+        if not self.env.user.has_group("quality_complaint.group_quality_manager"):
+            raise AccessError(
+                self.env._("Only quality managers can hold or release lots.")
+            )
+
+    def _hold_lots(self):
+        """Block the issues' lots with stock_lock_lot. A lot reserved for a
+        transfer cannot be blocked: those reservations are removed first and the
+        transfers told why; no lot is skipped."""
+        for issue in self:
+            lots = issue._get_lots() - issue.held_lot_ids
+            if not lots:
+                continue
+            reserved = self.env["stock.move.line"].search(
+                [
+                    ("lot_id", "in", lots.ids),
+                    ("state", "not in", ("done", "cancel")),
+                    ("move_id", "!=", False),
+                ]
+            )
+            moves = reserved.move_id
+            if moves:
+                pickings = moves.picking_id
+                moves._do_unreserve()
+                issue.message_post(
+                    body=self.env._(
+                        "Reservations removed to hold the lots: %(pickings)s",
+                        pickings=", ".join(pickings.mapped("name")) or "-",
+                    )
+                )
+                for picking in pickings:
+                    picking.message_post(
+                        body=self.env._(
+                            "Reservation of lot(s) %(lots)s removed: held for batch "
+                            "problem %(issue)s.",
+                            lots=", ".join(
+                                (
+                                    reserved.filtered(
+                                        lambda ml, p=picking: ml.picking_id == p
+                                    ).lot_id
+                                ).mapped("name")
+                            ),
+                            issue=issue.name,
+                        )
+                    )
+            lots.with_context(bypass_lock_permission_check=True).write({"locked": True})
+            issue.held_lot_ids = [Command.link(lot.id) for lot in lots]
+            issue.message_post(
+                body=self.env._(
+                    "Lots held: %(lots)s", lots=", ".join(lots.mapped("name"))
+                )
+            )
+
+    # ------------------------------------------------------------
+    # Business: detection
+    # ------------------------------------------------------------
+
+    @api.model
+    def _query_rule_groups(self, rule):
+        """The groups of complaint lines over the rule's threshold, in one query.
+
+        :return: list of dicts with the key fields, `qty`, `installed_base`,
+                 `ratio`, `line_ids`, `ticket_ids` and `last_line_date`
+        """
+        keys = SCOPE_KEYS[rule.scope]
+        today = fields.Date.context_today(self)
+        line_key = SQL(", ").join(
+            SQL("l.%s AS %s", SQL.identifier(LINE_COLUMNS[key]), SQL.identifier(key))
+            for key in keys
+        )
+        group_key = SQL(", ").join(
+            SQL.identifier("l", LINE_COLUMNS[key]) for key in keys
+        )
+        conditions = [
+            SQL("l.company_id = %s", rule.company_id.id),
+            SQL("l.date >= %s", today - timedelta(days=rule.window_days)),
+            SQL("t.is_quality_complaint"),
+            SQL("t.active"),
+            SQL("t.quality_phase IS DISTINCT FROM 'rejected'"),
+        ]
+        conditions += [
+            SQL("l.%s IS NOT NULL", SQL.identifier(LINE_COLUMNS[key])) for key in keys
+        ]
+        if rule.product_ids:
+            conditions.append(SQL("l.product_id = ANY(%s)", rule.product_ids.ids))
+        if rule.categ_ids:
+            conditions.append(
+                SQL(
+                    """l.product_id IN (
+                        SELECT pp.id FROM product_product pp
+                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                          JOIN product_category pc ON pc.id = pt.categ_id
+                         WHERE pc.parent_path LIKE ANY(%s))""",
+                    [f"{path}%" for path in rule.categ_ids.mapped("parent_path")],
+                )
+            )
+        needs_base = (
+            rule.threshold_type == "ratio"
+            or rule.min_installed_base
+            or rule.max_installed_base
+        )
+        installed = SQL("COALESCE(b.installed, 0)") if needs_base else SQL("NULL")
+        where = []
+        if needs_base:
+            where.append(SQL("COALESCE(b.installed, 0) >= %s", rule.min_installed_base))
+            if rule.max_installed_base:
+                where.append(
+                    SQL("COALESCE(b.installed, 0) < %s", rule.max_installed_base)
+                )
+        measure = (
+            SQL("100.0 * g.qty / NULLIF(b.installed, 0)")
+            if rule.threshold_type == "ratio"
+            else SQL("g.qty")
+        )
+        where.append(
+            SQL("%s %s %s", measure, COMPARISONS[rule.comparison], rule.threshold)
+        )
+        base_cte, base_join = (
+            self._installed_base_sql(rule, keys) if needs_base else (SQL(), SQL())
+        )
+        query = SQL(
+            """
+            WITH groups AS (
+                SELECT %(line_key)s,
+                       SUM(l.quantity) AS qty,
+                       ARRAY_AGG(l.id ORDER BY l.id) AS line_ids,
+                       ARRAY_AGG(DISTINCT l.ticket_id) AS ticket_ids,
+                       MAX(l.create_date) AS last_line_date
+                  FROM quality_complaint_line l
+                  JOIN helpdesk_ticket t ON t.id = l.ticket_id
+                 WHERE %(conditions)s
+              GROUP BY %(group_key)s
+            )%(base_cte)s
+            SELECT g.*, %(installed)s AS installed_base,
+                   %(ratio)s AS ratio
+              FROM groups g %(base_join)s
+             WHERE %(where)s
+            """,
+            line_key=line_key,
+            conditions=SQL(" AND ").join(conditions),
+            group_key=group_key,
+            base_cte=base_cte,
+            installed=installed,
+            ratio=(
+                SQL("100.0 * g.qty / NULLIF(b.installed, 0)")
+                if needs_base
+                else SQL("NULL::float")
+            ),
+            base_join=base_join,
+            where=SQL(" AND ").join(where),
+        )
+        self.env["quality.complaint.line"].flush_model()
+        self.env["helpdesk.ticket"].flush_model(
+            ["is_quality_complaint", "active", "quality_phase"]
+        )
+        self.env.cr.execute(query)
+        return self.env.cr.dictfetchall()
+
+    @api.model
+    def _installed_base_sql(self, rule, keys):
+        """CTE and join of the installed base: units delivered to customers net of
+        returns over the rule's period, per lot, product or customer and product.
+        Done move lines, in the product's unit, are what actually moved."""
+        since = fields.Datetime.now() - relativedelta(months=rule.installed_base_months)
+        signed_qty = SQL(
+            "CASE WHEN dest.usage = 'customer' THEN %s ELSE -%s END",
+            SQL.identifier("qty_source", "qty"),
+            SQL.identifier("qty_source", "qty"),
+        )
+        if "lot_id" in keys:
+            source = SQL(
+                """SELECT sml.lot_id, sml.quantity_product_uom AS qty,
+                          sml.location_id, sml.location_dest_id
+                     FROM stock_move_line sml
+                    WHERE sml.state = 'done' AND sml.date >= %s
+                      AND sml.lot_id IN (SELECT lot_id FROM groups)""",
+                since,
+            )
+            base_key, join = SQL("qty_source.lot_id"), SQL("b.lot_id = g.lot_id")
+            select_key = SQL("qty_source.lot_id AS lot_id")
+        elif "partner_id" in keys:
+            source = SQL(
+                """SELECT sml.product_id, partner.commercial_partner_id AS partner_id,
+                          sml.quantity_product_uom AS qty, sml.location_id,
+                          sml.location_dest_id
+                     FROM stock_move_line sml
+                     JOIN stock_picking picking ON picking.id = sml.picking_id
+                     JOIN res_partner partner ON partner.id = picking.partner_id
+                    WHERE sml.state = 'done' AND sml.date >= %s
+                      AND sml.product_id IN (SELECT product_id FROM groups)""",
+                since,
+            )
+            base_key = SQL("qty_source.product_id, qty_source.partner_id")
+            select_key = SQL(
+                "qty_source.product_id AS product_id,"
+                " qty_source.partner_id AS partner_id"
+            )
+            join = SQL("b.product_id = g.product_id AND b.partner_id = g.partner_id")
+        else:
+            source = SQL(
+                """SELECT sml.product_id, sml.quantity_product_uom AS qty,
+                          sml.location_id, sml.location_dest_id
+                     FROM stock_move_line sml
+                    WHERE sml.state = 'done' AND sml.date >= %s
+                      AND sml.product_id IN (SELECT product_id FROM groups)""",
+                since,
+            )
+            base_key = SQL("qty_source.product_id")
+            select_key = SQL("qty_source.product_id AS product_id")
+            join = SQL("b.product_id = g.product_id")
+        cte = SQL(
+            """,
+            base AS (
+                SELECT %(select_key)s, SUM(%(signed_qty)s) AS installed
+                  FROM (%(source)s) qty_source
+                  JOIN stock_location src ON src.id = qty_source.location_id
+                  JOIN stock_location dest ON dest.id = qty_source.location_dest_id
+                 WHERE (dest.usage = 'customer') <> (src.usage = 'customer')
+              GROUP BY %(base_key)s
+            )""",
+            select_key=select_key,
+            signed_qty=signed_qty,
+            source=source,
+            base_key=base_key,
+        )
+        return cte, SQL("LEFT JOIN base b ON %s", join)
+
+    @api.model
+    def _sync_rule_groups(self, rule, groups):
+        """Create the issues of new groups and refresh the open ones.
+
+        A group whose issue was dismissed is raised again only when complaint
+        lines arrived after the dismissal.
+        """
+        Issue = self.sudo()
+        issues = Issue.search(
+            [("rule_id", "=", rule.id), ("state", "!=", "closed")],
+            order="dismissed_date",
+        )
+        open_by_key, dismissed_by_key = {}, {}
+        for issue in issues:
+            key = tuple(issue[fname].id for fname in KEY_FIELDS)
+            if issue.state == "dismissed":
+                dismissed_by_key[key] = issue.dismissed_date
+            else:
+                open_by_key[key] = issue
+        updated, to_create, newly_linked = Issue, [], defaultdict(set)
+        for group in groups:
+            key = tuple(group.get(fname) or False for fname in KEY_FIELDS)
+            figures = {
+                "affected_qty": group["qty"],
+                "installed_base": group["installed_base"] or 0.0,
+                "ratio": group["ratio"] or 0.0,
+            }
+            issue = open_by_key.get(key)
+            if issue:
+                new_tickets = set(group["ticket_ids"]) - set(issue.ticket_ids.ids)
+                if new_tickets or set(group["line_ids"]) != set(issue.line_ids.ids):
+                    issue.write(
+                        dict(
+                            figures,
+                            ticket_ids=[Command.set(group["ticket_ids"])],
+                            line_ids=[Command.set(group["line_ids"])],
+                        )
+                    )
+                    updated |= issue
+                    newly_linked[issue.id] |= new_tickets
+                continue
+            dismissed = dismissed_by_key.get(key)
+            if dismissed and group["last_line_date"] <= dismissed:
+                continue
+            to_create.append(
+                dict(
+                    figures,
+                    rule_id=rule.id,
+                    company_id=rule.company_id.id,
+                    ticket_ids=[Command.set(group["ticket_ids"])],
+                    line_ids=[Command.set(group["line_ids"])],
+                    **{fname: group.get(fname) or False for fname in KEY_FIELDS},
+                )
+            )
+        created = Issue._create_without_duplicates(to_create)
+        created._announce(rule)
+        for issue in updated:
+            issue.ticket_ids.filtered(
+                lambda t, new=newly_linked[issue.id]: t.id in new
+            )._message_log_batch(
+                bodies=dict.fromkeys(
+                    newly_linked[issue.id],
+                    self.env._(
+                        "Linked to batch quality problem %(issue)s.", issue=issue.name
+                    ),
+                )
+            )
+        if rule.auto_hold_lots:
+            created._hold_lots()
+        return {"groups": len(groups), "created": created, "updated": updated}
+
+    def _create_without_duplicates(self, vals_list):
+        """Create issues; one that another detection created meanwhile (unique
+        index on the open key) is skipped, not an error."""
+        if not vals_list:
+            return self.browse()
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                records = self.create(vals_list)
+                self.env.flush_all()
+                return records
+        except psycopg2.errors.UniqueViolation:
+            pass
+        records = self.browse()
+        for vals in vals_list:
+            try:
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    record = self.create([vals])
+                    self.env.flush_all()
+                    records |= record
+            except psycopg2.errors.UniqueViolation as error:
+                if error.diag.constraint_name != OPEN_ISSUE_INDEX:
+                    raise
+                _logger.info(
+                    "Batch detection: issue of rule %s for %s already created by "
+                    "another run",
+                    vals["rule_id"],
+                    {fname: vals[fname] for fname in KEY_FIELDS},
+                )
+        return records
+
+    def _announce(self, rule):
+        """Tell the rule's people (activity and message) and the complaints."""
+        if not self:
+            return
+        users = rule.notify_user_ids
+        if users:
+            self.message_subscribe(partner_ids=users.partner_id.ids)
+            issue_model = self.env["ir.model"]._get_id(self._name)
+            self.env["mail.activity"].create(
+                [
+                    {
+                        "res_model_id": issue_model,
+                        "res_id": issue.id,
+                        "activity_type_id": self.env.ref(
+                            "mail.mail_activity_data_todo"
+                        ).id,
+                        "user_id": user.id,
+                        "summary": self.env._("Batch quality problem to confirm"),
+                    }
+                    for issue in self
+                    for user in users
+                ]
+            )
+        for issue in self:
+            issue.message_post(
+                body=self.env._(
+                    "Batch quality problem detected by rule %(rule)s: %(qty)s units "
+                    "on %(count)s complaint(s).",
+                    rule=rule.name,
+                    qty=issue.affected_qty,
+                    count=len(issue.ticket_ids),
+                ),
+                partner_ids=users.partner_id.ids,
+                subtype_xmlid="mail.mt_comment",
+            )
+            issue.ticket_ids._message_log_batch(
+                bodies=dict.fromkeys(
+                    issue.ticket_ids.ids,
+                    self.env._(
+                        "Part of batch quality problem %(issue)s.", issue=issue.name
+                    ),
+                )
+            )

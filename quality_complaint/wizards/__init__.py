@@ -1,0 +1,1 @@
+from . import quality_batch_issue_dismiss

@@ -104,6 +104,7 @@ class QualityBatchIssue(models.Model):
     )
     dismiss_reason = fields.Text(tracking=True, copy=False)
     dismissed_date = fields.Datetime(readonly=True, copy=False)
+    closed_date = fields.Datetime(readonly=True, copy=False)
     # Investigation, filled by quality
     user_id = fields.Many2one(
         comodel_name="res.users",
@@ -244,9 +245,21 @@ class QualityBatchIssue(models.Model):
 
     def action_close(self):
         self._set_state(("solved",), "closed")
+        self.closed_date = fields.Datetime.now()
 
     def action_reopen(self):
-        self._set_state(("closed", "dismissed"), "confirmed")
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                self._set_state(("closed", "dismissed"), "confirmed")
+                self.write({"dismissed_date": False, "closed_date": False})
+                self.flush_recordset()
+        except psycopg2.errors.UniqueViolation:
+            raise UserError(
+                self.env._(
+                    "Another batch problem of the same rule and key is open: "
+                    "continue on that one."
+                )
+            ) from None
 
     def action_open_dismiss_wizard(self):
         action = self.env["ir.actions.actions"]._for_xml_id(
@@ -317,29 +330,26 @@ class QualityBatchIssue(models.Model):
             )
             moves = reserved.move_id
             if moves:
-                pickings = moves.picking_id
+                lots_by_picking = defaultdict(set)
+                for move_line in reserved:
+                    lots_by_picking[move_line.picking_id].add(move_line.lot_id.name)
                 moves._do_unreserve()
                 issue.message_post(
                     body=self.env._(
                         "Reservations removed to hold the lots: %(pickings)s",
-                        pickings=", ".join(pickings.mapped("name")) or "-",
+                        pickings=", ".join(p.name for p in lots_by_picking if p) or "-",
                     )
                 )
-                for picking in pickings:
-                    picking.message_post(
-                        body=self.env._(
-                            "Reservation of lot(s) %(lots)s removed: held for batch "
-                            "problem %(issue)s.",
-                            lots=", ".join(
-                                (
-                                    reserved.filtered(
-                                        lambda ml, p=picking: ml.picking_id == p
-                                    ).lot_id
-                                ).mapped("name")
-                            ),
-                            issue=issue.name,
+                for picking, lot_names in lots_by_picking.items():
+                    if picking:
+                        picking.message_post(
+                            body=self.env._(
+                                "Reservation of lot(s) %(lots)s removed: held for "
+                                "batch problem %(issue)s.",
+                                lots=", ".join(sorted(lot_names)),
+                                issue=issue.name,
+                            )
                         )
-                    )
             lots.with_context(bypass_lock_permission_check=True).write({"locked": True})
             issue.held_lot_ids = [Command.link(lot.id) for lot in lots]
             issue.message_post(
@@ -526,19 +536,18 @@ class QualityBatchIssue(models.Model):
     def _sync_rule_groups(self, rule, groups):
         """Create the issues of new groups and refresh the open ones.
 
-        A group whose issue was dismissed is raised again only when complaint
-        lines arrived after the dismissal.
+        A group whose issue was dismissed or closed is raised again only when
+        complaint lines arrived after that.
         """
         Issue = self.sudo()
-        issues = Issue.search(
-            [("rule_id", "=", rule.id), ("state", "!=", "closed")],
-            order="dismissed_date",
-        )
-        open_by_key, dismissed_by_key = {}, {}
+        issues = Issue.search([("rule_id", "=", rule.id)])
+        open_by_key, ended_by_key = {}, {}
         for issue in issues:
             key = tuple(issue[fname].id for fname in KEY_FIELDS)
-            if issue.state == "dismissed":
-                dismissed_by_key[key] = issue.dismissed_date
+            if issue.state in CLOSED_STATES:
+                ended = issue.dismissed_date or issue.closed_date
+                if ended and (key not in ended_by_key or ended > ended_by_key[key]):
+                    ended_by_key[key] = ended
             else:
                 open_by_key[key] = issue
         updated, to_create, newly_linked = Issue, [], defaultdict(set)
@@ -563,8 +572,9 @@ class QualityBatchIssue(models.Model):
                     updated |= issue
                     newly_linked[issue.id] |= new_tickets
                 continue
-            dismissed = dismissed_by_key.get(key)
-            if dismissed and group["last_line_date"] <= dismissed:
+            ended = ended_by_key.get(key)
+            if ended and group["last_line_date"] <= ended:
+                # dismissed or closed: raised again only by newer complaints
                 continue
             to_create.append(
                 dict(
@@ -604,7 +614,7 @@ class QualityBatchIssue(models.Model):
                 self.env.flush_all()
                 return records
         except psycopg2.errors.UniqueViolation:
-            pass
+            _logger.info("Batch detection: concurrent issues, creating one by one")
         records = self.browse()
         for vals in vals_list:
             try:
@@ -618,8 +628,8 @@ class QualityBatchIssue(models.Model):
                 _logger.info(
                     "Batch detection: issue of rule %s for %s already created by "
                     "another run",
-                    vals["rule_id"],
-                    {fname: vals[fname] for fname in KEY_FIELDS},
+                    vals.get("rule_id"),
+                    {fname: vals.get(fname) for fname in KEY_FIELDS},
                 )
         return records
 

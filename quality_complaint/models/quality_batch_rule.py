@@ -120,7 +120,7 @@ class QualityBatchRule(models.Model):
             if rule.threshold <= 0:
                 problems.append(self.env._("the threshold must be greater than zero"))
             if rule.threshold_type == "ratio" and rule.threshold > 100:
-                problems.append(self.env._("a ratio cannot exceed 100 %%"))
+                problems.append(self.env._("a ratio cannot exceed 100 %"))
             if rule.window_days <= 0:
                 problems.append(self.env._("the window must be at least one day"))
             if rule.installed_base_months <= 0:

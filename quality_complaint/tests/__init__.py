@@ -6,3 +6,4 @@ from . import test_security
 from . import test_i18n
 from . import test_demo
 from . import test_sla
+from . import test_batch

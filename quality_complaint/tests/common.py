@@ -1,7 +1,7 @@
 from contextlib import contextmanager
 
 from odoo import Command
-from odoo.tests import new_test_user
+from odoo.tests import freeze_time, new_test_user
 
 from odoo.addons.base.tests.common import BaseCommon
 
@@ -189,6 +189,17 @@ class QualityComplaintCommon(BaseCommon):
             ]
         values.update(vals)
         return cls.env["helpdesk.ticket"].create(values)
+
+    @contextmanager
+    def _at(self, when):
+        """Freeze Python's clock and the transaction's (create_date) at `when`."""
+        previous = self.env.cr._now
+        self.env.cr._now = when
+        try:
+            with freeze_time(when):
+                yield
+        finally:
+            self.env.cr._now = previous
 
     def _ready_for(self, ticket, phase):
         """Fill what every gate up to `phase` asks for."""

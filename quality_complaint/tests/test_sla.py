@@ -1,9 +1,8 @@
-from contextlib import contextmanager
 from datetime import datetime
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import tagged
 
 from odoo.addons.mail.models.mail_thread import MailThread
 
@@ -58,17 +57,6 @@ class TestSla(QualityComplaintCommon):
             (p.severity, p.milestone): p
             for p in cls.env["quality.sla.policy"].search([])
         }
-
-    @contextmanager
-    def _at(self, when):
-        """Freeze Python's clock and the transaction's (create_date) at `when`."""
-        previous = self.env.cr._now
-        self.env.cr._now = when
-        try:
-            with freeze_time(when):
-                yield
-        finally:
-            self.env.cr._now = previous
 
     def _complaint(self, when=FRIDAY_3PM, **vals):
         with self._at(when):

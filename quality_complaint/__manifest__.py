@@ -3,7 +3,7 @@
 {
     "name": "Quality Complaints",
     "summary": "Customer product-quality complaints on OCA Helpdesk: intake, "
-    "lot traceability, severity and failure modes, gated workflow",
+    "lot traceability, gated workflow, SLA, batch quality problems",
     "version": "18.0.1.2.0",
     "category": "After-Sales",
     "website": "https://github.com/quality-complaint/quality_complaint",

@@ -36,6 +36,20 @@ class TestDemoData(TransactionCase):
         self.assertEqual(lines.vendor_id, vendor)
         self.assertTrue(all(lines.mapped("delivery_picking_id")))
         self.assertEqual(set(lines.mapped("warranty_state")), {"in_warranty"})
+        lot_a = self.env.ref("quality_complaint.lot_wp500_a_demo")
+        issue = self.env["quality.batch.issue"].search(
+            [
+                (
+                    "rule_id",
+                    "=",
+                    self.env.ref("quality_complaint.quality_batch_rule_lot").id,
+                ),
+                ("lot_id", "=", lot_a.id),
+            ]
+        )
+        self.assertEqual(issue.affected_qty, 5)
+        self.assertEqual(issue.held_lot_ids, lot_a)
+        self.assertTrue(lot_a.locked)
         hotel_complaint = self.env.ref(
             "quality_complaint.complaint_noise_investigation_demo"
         )

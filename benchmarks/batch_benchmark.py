@@ -36,18 +36,7 @@ from sla_benchmark import addons_path, install  # noqa: E402
 PRODUCTS, LOTS, CUSTOMERS, DEFECTS = 2000, 50000, 500, 10
 HOT_LOTS, HOT_PRODUCTS, HOT_SMALL, HOT_LARGE = 10, 3, 5, 2
 
-HAND_WRITTEN = {
-    "lot": """
-        SELECT l.product_id, l.lot_id, SUM(l.quantity)
-          FROM quality_complaint_line l
-          JOIN helpdesk_ticket t ON t.id = l.ticket_id
-         WHERE l.date >= %(since)s AND l.lot_id IS NOT NULL
-           AND t.is_quality_complaint AND t.active
-           AND t.quality_phase IS DISTINCT FROM 'rejected'
-      GROUP BY l.product_id, l.lot_id
-        HAVING SUM(l.quantity) >= 5
-    """,
-    "customer_small": """
+BASE_BY_CUSTOMER = """
         WITH base AS (
             SELECT sml.product_id, p.commercial_partner_id AS partner_id,
                    SUM(CASE WHEN d.usage = 'customer' THEN sml.quantity_product_uom
@@ -61,6 +50,20 @@ HAND_WRITTEN = {
                AND (d.usage = 'customer') <> (s.usage = 'customer')
           GROUP BY sml.product_id, p.commercial_partner_id
         )
+"""
+HAND_WRITTEN = {
+    "lot": """
+        SELECT l.product_id, l.lot_id, SUM(l.quantity)
+          FROM quality_complaint_line l
+          JOIN helpdesk_ticket t ON t.id = l.ticket_id
+         WHERE l.date >= %(since)s AND l.lot_id IS NOT NULL
+           AND t.is_quality_complaint AND t.active
+           AND t.quality_phase IS DISTINCT FROM 'rejected'
+      GROUP BY l.product_id, l.lot_id
+        HAVING SUM(l.quantity) >= 5
+    """,
+    "customer_small": BASE_BY_CUSTOMER
+    + """
         SELECT l.commercial_partner_id, l.product_id, l.defect_type_id,
                SUM(l.quantity)
           FROM quality_complaint_line l
@@ -73,20 +76,8 @@ HAND_WRITTEN = {
       GROUP BY l.commercial_partner_id, l.product_id, l.defect_type_id
         HAVING SUM(l.quantity) > 15 AND MAX(COALESCE(b.installed, 0)) < 300
     """,
-    "customer_large": """
-        WITH base AS (
-            SELECT sml.product_id, p.commercial_partner_id AS partner_id,
-                   SUM(CASE WHEN d.usage = 'customer' THEN sml.quantity_product_uom
-                            ELSE -sml.quantity_product_uom END) AS installed
-              FROM stock_move_line sml
-              JOIN stock_picking pk ON pk.id = sml.picking_id
-              JOIN res_partner p ON p.id = pk.partner_id
-              JOIN stock_location s ON s.id = sml.location_id
-              JOIN stock_location d ON d.id = sml.location_dest_id
-             WHERE sml.state = 'done' AND sml.date >= %(base_since)s
-               AND (d.usage = 'customer') <> (s.usage = 'customer')
-          GROUP BY sml.product_id, p.commercial_partner_id
-        )
+    "customer_large": BASE_BY_CUSTOMER
+    + """
         SELECT l.commercial_partner_id, l.product_id, l.defect_type_id,
                SUM(l.quantity)
           FROM quality_complaint_line l

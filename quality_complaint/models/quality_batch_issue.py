@@ -466,69 +466,56 @@ class QualityBatchIssue(models.Model):
     @api.model
     def _installed_base_sql(self, rule, keys):
         """CTE and join of the installed base: units delivered to customers net of
-        returns over the rule's period, per lot, product or customer and product.
-        Done move lines, in the product's unit, are what actually moved."""
-        since = fields.Datetime.now() - relativedelta(months=rule.installed_base_months)
-        signed_qty = SQL(
-            "CASE WHEN dest.usage = 'customer' THEN %s ELSE -%s END",
-            SQL.identifier("qty_source", "qty"),
-            SQL.identifier("qty_source", "qty"),
-        )
+        returns over the rule's period, per lot, per product, or per customer and
+        product. Done move lines, in the product's unit, are what actually moved."""
         if "lot_id" in keys:
-            source = SQL(
-                """SELECT sml.lot_id, sml.quantity_product_uom AS qty,
-                          sml.location_id, sml.location_dest_id
-                     FROM stock_move_line sml
-                    WHERE sml.state = 'done' AND sml.date >= %s
-                      AND sml.lot_id IN (SELECT lot_id FROM groups)""",
-                since,
-            )
-            base_key, join = SQL("qty_source.lot_id"), SQL("b.lot_id = g.lot_id")
-            select_key = SQL("qty_source.lot_id AS lot_id")
+            base_keys = ("lot_id",)
         elif "partner_id" in keys:
-            source = SQL(
-                """SELECT sml.product_id, partner.commercial_partner_id AS partner_id,
-                          sml.quantity_product_uom AS qty, sml.location_id,
-                          sml.location_dest_id
-                     FROM stock_move_line sml
-                     JOIN stock_picking picking ON picking.id = sml.picking_id
-                     JOIN res_partner partner ON partner.id = picking.partner_id
-                    WHERE sml.state = 'done' AND sml.date >= %s
-                      AND sml.product_id IN (SELECT product_id FROM groups)""",
-                since,
-            )
-            base_key = SQL("qty_source.product_id, qty_source.partner_id")
-            select_key = SQL(
-                "qty_source.product_id AS product_id,"
-                " qty_source.partner_id AS partner_id"
-            )
-            join = SQL("b.product_id = g.product_id AND b.partner_id = g.partner_id")
+            base_keys = ("product_id", "partner_id")
         else:
-            source = SQL(
-                """SELECT sml.product_id, sml.quantity_product_uom AS qty,
-                          sml.location_id, sml.location_dest_id
-                     FROM stock_move_line sml
-                    WHERE sml.state = 'done' AND sml.date >= %s
-                      AND sml.product_id IN (SELECT product_id FROM groups)""",
-                since,
+            base_keys = ("product_id",)
+        columns = {
+            "lot_id": SQL("sml.lot_id"),
+            "product_id": SQL("sml.product_id"),
+            "partner_id": SQL("partner.commercial_partner_id"),
+        }
+        partner_join = (
+            SQL(
+                "JOIN stock_picking picking ON picking.id = sml.picking_id"
+                " JOIN res_partner partner ON partner.id = picking.partner_id"
             )
-            base_key = SQL("qty_source.product_id")
-            select_key = SQL("qty_source.product_id AS product_id")
-            join = SQL("b.product_id = g.product_id")
+            if "partner_id" in base_keys
+            else SQL()
+        )
         cte = SQL(
             """,
             base AS (
-                SELECT %(select_key)s, SUM(%(signed_qty)s) AS installed
-                  FROM (%(source)s) qty_source
-                  JOIN stock_location src ON src.id = qty_source.location_id
-                  JOIN stock_location dest ON dest.id = qty_source.location_dest_id
-                 WHERE (dest.usage = 'customer') <> (src.usage = 'customer')
-              GROUP BY %(base_key)s
+                SELECT %(select)s,
+                       SUM(CASE WHEN dest.usage = 'customer'
+                                THEN sml.quantity_product_uom
+                                ELSE -sml.quantity_product_uom END) AS installed
+                  FROM stock_move_line sml
+                  %(partner_join)s
+                  JOIN stock_location src ON src.id = sml.location_id
+                  JOIN stock_location dest ON dest.id = sml.location_dest_id
+                 WHERE sml.state = 'done' AND sml.date >= %(since)s
+                   AND %(first)s IN (SELECT %(first_key)s FROM groups)
+                   AND (dest.usage = 'customer') <> (src.usage = 'customer')
+              GROUP BY %(group)s
             )""",
-            select_key=select_key,
-            signed_qty=signed_qty,
-            source=source,
-            base_key=base_key,
+            select=SQL(", ").join(
+                SQL("%s AS %s", columns[key], SQL.identifier(key)) for key in base_keys
+            ),
+            partner_join=partner_join,
+            since=fields.Datetime.now()
+            - relativedelta(months=rule.installed_base_months),
+            first=columns[base_keys[0]],
+            first_key=SQL.identifier(base_keys[0]),
+            group=SQL(", ").join(columns[key] for key in base_keys),
+        )
+        join = SQL(" AND ").join(
+            SQL("b.%s = g.%s", SQL.identifier(key), SQL.identifier(key))
+            for key in base_keys
         )
         return cte, SQL("LEFT JOIN base b ON %s", join)
 

@@ -504,6 +504,8 @@ class HelpdeskTicket(models.Model):
                     start_date=start,
                     state="running",
                     is_at_risk=False,
+                    # given, not computed: no second UPDATE of every new milestone
+                    met_pct=0.0,
                     company_id=ticket.company_id.id,
                     team_id=ticket.team_id.id,
                     severity=ticket.severity,

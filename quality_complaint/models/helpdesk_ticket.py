@@ -366,7 +366,7 @@ class HelpdeskTicket(models.Model):
         if stage_changed:
             self._sla_reach_phase()
         if "active" in vals and not vals["active"]:
-            self.sla_ids.sudo()._cancel_running()
+            self.sudo().sla_ids._cancel_running()
         return res
 
     def _message_post_after_hook(self, message, msg_vals):
@@ -378,7 +378,7 @@ class HelpdeskTicket(models.Model):
             and message.subtype_id == self.env.ref("mail.mt_comment")
             and message.author_id.user_ids.filtered(lambda user: not user.share)
         ):
-            self.sla_ids.sudo().filtered(
+            self.sudo().sla_ids.filtered(
                 lambda sla: sla.milestone == "response" and not sla.reached_date
             )._reach(fields.Datetime.now())
         return res
@@ -445,7 +445,7 @@ class HelpdeskTicket(models.Model):
         all complaints are planned together."""
         Sla = self.env["quality.complaint.sla"].sudo()
         complaints = self.filtered(lambda t: t.is_quality_complaint and t.active)
-        (self - complaints).sla_ids.sudo()._cancel_running()
+        (self - complaints).sudo().sla_ids._cancel_running()
         if not complaints:
             return
         policies = self.env["quality.sla.policy"].sudo().search([])
@@ -459,7 +459,7 @@ class HelpdeskTicket(models.Model):
             applicable = applicable_by_key[key]
             current = {
                 sla.milestone: sla
-                for sla in ticket.sla_ids.sudo()
+                for sla in ticket.sudo().sla_ids
                 if sla.state != "cancelled"
             }
             for milestone, sla in current.items():
@@ -523,7 +523,7 @@ class HelpdeskTicket(models.Model):
         Sla = self.env["quality.complaint.sla"].sudo()
         to_reach, to_cancel = Sla, Sla
         for ticket in self.filtered("is_quality_complaint"):
-            open_slas = ticket.sla_ids.sudo().filtered(
+            open_slas = ticket.sudo().sla_ids.filtered(
                 lambda sla: sla.state in ("running", "breached")
                 and not sla.reached_date
             )

@@ -121,11 +121,13 @@ class QualitySlaPolicy(models.Model):
         :return: {milestone: policy}
         """
         best = {}
+        # A complaint not classified yet is timed as a major one.
+        severity = ticket.severity or "major"
         for policy in policies:
             if (
                 (policy.company_id and policy.company_id != ticket.company_id)
                 or (policy.team_id and policy.team_id != ticket.team_id)
-                or (policy.severity and policy.severity != ticket.severity)
+                or (policy.severity and policy.severity != severity)
             ):
                 continue
             rank = (bool(policy.team_id), bool(policy.severity), -policy.sequence)

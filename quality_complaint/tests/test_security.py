@@ -106,6 +106,28 @@ class TestSecurity(QualityComplaintCommon):
             with self.subTest(field=fname), self.assertRaises(AccessError):
                 line.read([fname])
 
+    def test_portal_customer_can_answer_on_a_complaint(self):
+        """A customer's message goes through the SLA hooks without rights on
+        them, and is no answer of the company."""
+        ticket = self.ticket_distributor.with_user(self.portal_distributor)
+        ticket.message_post(
+            body="Any news?", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        response = self.ticket_distributor.sla_ids.filtered(
+            lambda sla: sla.milestone == "response"
+        )
+        self.assertEqual(response.state, "running")
+
+    def test_helpdesk_user_without_quality_group_edits_a_complaint(self):
+        helpdesk_user = new_test_user(
+            self.env,
+            login="qc_plain_helpdesk",
+            groups="helpdesk_mgmt.group_helpdesk_user",
+        )
+        ticket = self.ticket_distributor.with_user(helpdesk_user)
+        ticket.write({"defect_type_id": self.defect_scratch.id, "active": False})
+        self.assertEqual(self.ticket_distributor.severity, "minor")
+
     def test_portal_cannot_write_lines(self):
         line = self.ticket_distributor.complaint_line_ids.with_user(
             self.portal_distributor

@@ -88,6 +88,19 @@ class TestSla(QualityComplaintCommon):
         self.assertEqual(ticket.sla_status, "on_track")
         self.assertEqual(ticket.sla_deadline, datetime(2026, 1, 6, 10, 0))
 
+    def test_unclassified_complaint_is_timed_as_major(self):
+        with self._at(FRIDAY_3PM):
+            ticket = self._create_complaint(severity=False)
+        self.assertFalse(ticket.severity)
+        response = self._sla(ticket, "response")
+        self.assertEqual(response.policy_id, self.policies["major", "response"])
+        self.assertEqual(response.deadline, datetime(2026, 1, 6, 10, 0))
+        ticket.severity = "critical"
+        self.assertEqual(
+            self._sla(ticket, "response").policy_id,
+            self.policies["critical", "response"],
+        )
+
     def test_calendar_fallback(self):
         # no team calendar: the company's (40 h week from 8:00 in its tz)
         self.team.resource_calendar_id = False

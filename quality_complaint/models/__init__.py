@@ -4,6 +4,7 @@ from . import product_template
 from . import res_partner
 from . import quality_defect_type
 from . import quality_complaint_line
+from . import quality_investigation_mixin
 from . import helpdesk_ticket
 from . import stock_lot
 from . import stock_move
@@ -12,3 +13,7 @@ from . import quality_complaint_sla
 from . import quality_batch_rule
 from . import quality_batch_issue
 from . import stock_quant
+from . import quality_action
+from . import stock_picking
+from . import account_move
+from . import tier_definition

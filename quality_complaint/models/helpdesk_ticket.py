@@ -1,4 +1,7 @@
-from odoo import api, fields, models
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import is_html_empty
 
@@ -6,16 +9,6 @@ from .helpdesk_ticket_stage import FORWARD_PHASES, QUALITY_PHASES
 from .quality_complaint_line import WARRANTY_STATES
 from .quality_defect_type import SEVERITIES
 
-CAUSE_CATEGORIES = [
-    ("production", "Production"),
-    ("material", "Supplier Material"),
-    ("design", "Design"),
-    ("transport", "Transport"),
-    ("service", "Service"),
-    ("misuse", "Customer Misuse"),
-    ("unfounded", "Unfounded"),
-    ("other", "Other"),
-]
 REMEDY_TYPES = [
     ("repair", "Repair"),
     ("replace", "Replacement"),
@@ -38,6 +31,8 @@ SLA_STATUSES = [
     ("breached", "Breached"),
     ("done", "Done"),
 ]
+# Changing these after approval asks for a new approval.
+REMEDY_FIELDS = {"remedy_type", "remedy_amount"}
 # Writing these re-plans the SLA milestones (severity is computed from the last two).
 SLA_PLANNING_FIELDS = {"severity", "team_id", "defect_type_id", "safety_risk"}
 SATISFACTION_LEVELS = [
@@ -50,7 +45,16 @@ SATISFACTION_LEVELS = [
 
 
 class HelpdeskTicket(models.Model):
-    _inherit = "helpdesk.ticket"
+    _name = "helpdesk.ticket"
+    _inherit = ["helpdesk.ticket", "quality.investigation.mixin", "tier.validation"]
+    # Tier validation binds to the remedy, not to the stage: tickets move by
+    # stage, the remedy's approval is what reviewers validate.
+    _state_field = "remedy_state"
+    _state_from = ["draft", "to_approve"]
+    _state_to = ["approved"]
+    # No cancel state: a refusal must keep its reviews, for the record.
+    _cancel_state = "no_cancel_state"
+    _tier_validation_manual_config = True
 
     # Intake
     is_quality_complaint = fields.Boolean(
@@ -120,22 +124,21 @@ class HelpdeskTicket(models.Model):
         "distributors and direct customers, the distributor that sold to them for "
         "sub-distributors and end users.",
     )
-    # Investigation
-    cause_category = fields.Selection(
-        selection=CAUSE_CATEGORIES,
-        tracking=True,
-        index=True,
+    # Investigation (8D fields come from quality.investigation.mixin)
+    investigation_user_ids = fields.Many2many(
+        relation="quality_complaint_investigation_user_rel",
+        column1="ticket_id",
+        column2="user_id",
+    )
+    action_ids = fields.One2many(
+        comodel_name="quality.action",
+        inverse_name="ticket_id",
+        string="Actions",
         groups="base.group_user",
     )
-    responsible_partner_id = fields.Many2one(
-        comodel_name="res.partner",
-        string="Responsible Vendor",
-        tracking=True,
-        index="btree_not_null",
-        groups="base.group_user",
-        help="Vendor held responsible when the cause is supplier material.",
+    open_action_count = fields.Integer(
+        compute="_compute_open_action_count", groups="base.group_user"
     )
-    root_cause = fields.Html(groups="base.group_user")
     rejection_reason = fields.Text(tracking=True)
     # Remedy
     remedy_type = fields.Selection(selection=REMEDY_TYPES, tracking=True)
@@ -147,7 +150,53 @@ class HelpdeskTicket(models.Model):
         help="Cost of the remedy to the company.",
     )
     remedy_state = fields.Selection(
-        selection=REMEDY_STATES, default="draft", tracking=True, copy=False
+        selection=REMEDY_STATES,
+        default="draft",
+        required=True,
+        tracking=True,
+        copy=False,
+        help="Draft until approved: remedies that tier definitions select (by "
+        "default above 5,000) are reviewed by a quality manager. Done when its "
+        "returns and deliveries are done and its credit notes posted.",
+    )
+    remedy_picking_ids = fields.One2many(
+        comodel_name="stock.picking",
+        inverse_name="quality_ticket_id",
+        string="Remedy Transfers",
+        groups="stock.group_stock_user",
+    )
+    return_picking_count = fields.Integer(
+        string="Returns",
+        compute="_compute_remedy_document_counts",
+        groups="stock.group_stock_user",
+    )
+    replacement_picking_count = fields.Integer(
+        string="Replacements",
+        compute="_compute_remedy_document_counts",
+        groups="stock.group_stock_user",
+    )
+    credit_note_ids = fields.One2many(
+        comodel_name="account.move",
+        inverse_name="quality_ticket_id",
+        string="Credit Notes",
+        groups="account.group_account_invoice",
+    )
+    credit_note_count = fields.Integer(
+        compute="_compute_credit_note_count", groups="account.group_account_invoice"
+    )
+    # Follow-up
+    follow_up_feedback = fields.Text(
+        string="Customer Feedback",
+        tracking=True,
+        copy=False,
+        help="What the customer said at the follow-up call.",
+    )
+    follow_up_attempt_count = fields.Integer(
+        string="Unanswered Follow-up Calls",
+        readonly=True,
+        copy=False,
+        help="After three unanswered calls the complaint may be closed without "
+        "feedback.",
     )
     # Batch problems
     batch_issue_ids = fields.Many2many(
@@ -203,6 +252,25 @@ class HelpdeskTicket(models.Model):
                     lambda issue: issue.state not in ("closed", "dismissed")
                 )
             )
+
+    @api.depends("action_ids.state")
+    def _compute_open_action_count(self):
+        for ticket in self:
+            ticket.open_action_count = len(
+                ticket.action_ids.filtered(lambda a: a.state in ("open", "done"))
+            )
+
+    @api.depends("remedy_picking_ids.picking_type_code")
+    def _compute_remedy_document_counts(self):
+        for ticket in self:
+            codes = ticket.remedy_picking_ids.mapped("picking_type_code")
+            ticket.return_picking_count = codes.count("incoming")
+            ticket.replacement_picking_count = codes.count("outgoing")
+
+    @api.depends("credit_note_ids")
+    def _compute_credit_note_count(self):
+        for ticket in self:
+            ticket.credit_note_count = len(ticket.credit_note_ids)
 
     @api.depends("complaint_line_ids.quantity")
     def _compute_affected_qty(self):
@@ -358,9 +426,17 @@ class HelpdeskTicket(models.Model):
             if stage_changed
             else {}
         )
+        remedy_to_reset = self.browse()
+        if REMEDY_FIELDS & set(vals) and "remedy_state" not in vals:
+            remedy_to_reset = self.filtered(
+                lambda t: t.remedy_state in ("approved", "rejected")
+            )
         res = super().write(vals)
+        if remedy_to_reset:
+            remedy_to_reset._reset_remedy_approval()
         if stage_changed:
             self._check_phase_gates(previous_phases)
+            self._on_phase_entered(previous_phases)
         if stage_changed or SLA_PLANNING_FIELDS & set(vals):
             self._sla_sync()
         if stage_changed:
@@ -427,6 +503,478 @@ class HelpdeskTicket(models.Model):
     def action_refresh_traceability(self):
         self.complaint_line_ids._recompute_traceability()
         return True
+
+    def action_view_actions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "quality_complaint.quality_action_action"
+        )
+        action["domain"] = [("ticket_id", "=", self.id)]
+        action["context"] = {
+            "default_ticket_id": self.id,
+            "default_company_id": self.company_id.id,
+        }
+        return action
+
+    # Remedy: approval
+
+    def action_request_remedy_approval(self):
+        """Ask for the reviews the tier definitions call for; a remedy that no
+        definition selects is approved at once."""
+        for ticket in self:
+            if ticket.remedy_state != "draft":
+                raise UserError(
+                    self.env._(
+                        "The remedy of complaint %(number)s is not a draft.",
+                        number=ticket.number,
+                    )
+                )
+            if not ticket.remedy_type:
+                raise UserError(
+                    self.env._(
+                        "Choose the remedy type of complaint %(number)s first.",
+                        number=ticket.number,
+                    )
+                )
+        to_review = self.filtered("need_validation")
+        if to_review:
+            to_review.request_validation()
+            to_review.write({"remedy_state": "to_approve"})
+        (self - to_review).write({"remedy_state": "approved"})
+        return True
+
+    def action_reset_remedy(self):
+        self.filtered(
+            lambda t: t.remedy_state in ("to_approve", "approved", "rejected")
+        )._reset_remedy_approval()
+        return True
+
+    def _reset_remedy_approval(self):
+        # Back to draft removes the reviews (tier.validation does it when the
+        # state returns to a `_state_from` value from outside it).
+        for ticket in self:
+            if ticket.remedy_state == "to_approve":
+                ticket.restart_validation()
+            ticket.with_context(skip_validation_check=True).write(
+                {"remedy_state": "draft"}
+            )
+            ticket.message_post(
+                body=self.env._("The remedy changed: its approval is reset to draft.")
+            )
+
+    def _validate_tier(self, tiers=False):
+        res = super()._validate_tier(tiers)
+        self._sync_remedy_state_from_reviews()
+        return res
+
+    def _rejected_tier(self, tiers=False):
+        res = super()._rejected_tier(tiers)
+        self._sync_remedy_state_from_reviews()
+        return res
+
+    def _sync_remedy_state_from_reviews(self):
+        for ticket in self.filtered(lambda t: t.remedy_state == "to_approve"):
+            if ticket.validation_status == "validated":
+                ticket.remedy_state = "approved"
+            elif ticket.validation_status == "rejected":
+                ticket.remedy_state = "rejected"
+
+    def _tier_validation_check_write_allowed(self, vals):
+        # The check runs a query per record; only complaints with remedy
+        # reviews can be concerned (one query finds them).
+        with_reviews = self.filtered("review_ids")
+        return super(
+            HelpdeskTicket, with_reviews
+        )._tier_validation_check_write_allowed(vals)
+
+    def _check_allow_write_under_validation(self, vals):
+        # Only the remedy is under review: the rest of the complaint goes on.
+        if not REMEDY_FIELDS & set(vals):
+            return True
+        return super()._check_allow_write_under_validation(vals)
+
+    def _get_to_validate_message_name(self):
+        return self.env._("remedy")
+
+    # Remedy: execution documents
+
+    def _check_remedy_executable(self):
+        for ticket in self:
+            if ticket.quality_phase not in ("execution", "follow_up"):
+                raise UserError(
+                    self.env._(
+                        "Complaint %(number)s is not in execution: its remedy "
+                        "cannot be carried out yet.",
+                        number=ticket.number,
+                    )
+                )
+            if ticket.remedy_state != "approved":
+                raise UserError(
+                    self.env._(
+                        "The remedy of complaint %(number)s is not approved.",
+                        number=ticket.number,
+                    )
+                )
+
+    def action_create_return(self):
+        """Return the complained units through Odoo's return wizard on the
+        deliveries traced from the lines."""
+        self.ensure_one()
+        self._check_remedy_executable()
+        lines = self.complaint_line_ids.filtered("delivery_picking_id")
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "No line of complaint %(number)s is traced to a delivery: "
+                    "trace the lots first.",
+                    number=self.number,
+                )
+            )
+        returns = self.env["stock.picking"]
+        for delivery, delivery_lines in lines.grouped("delivery_picking_id").items():
+            returns |= self._create_return_of(delivery, delivery_lines)
+        return self._action_view_pickings(returns)
+
+    def _create_return_of(self, delivery, lines):
+        qty_by_product = defaultdict(float)
+        for line in lines:
+            qty_by_product[line.product_id] += line.product_uom_id._compute_quantity(
+                line.quantity, line.product_id.uom_id
+            )
+        wizard = (
+            self.env["stock.return.picking"]
+            .with_context(active_id=delivery.id, active_model="stock.picking")
+            .create({"picking_id": delivery.id})
+        )
+        for return_line in wizard.product_return_moves:
+            wanted = qty_by_product.get(return_line.product_id, 0.0)
+            quantity = min(wanted, return_line.quantity)
+            return_line.quantity = quantity
+            qty_by_product[return_line.product_id] = wanted - quantity
+        picking = wizard._create_return()
+        picking.quality_ticket_id = self
+        picking.message_post(
+            body=self.env._(
+                "Return of the units of complaint %(number)s.", number=self.number
+            )
+        )
+        self._set_lots_on_moves(picking, lines)
+        return picking
+
+    def _set_lots_on_moves(self, picking, lines):
+        """Receive the complained lots, not any lot of the product."""
+        for move in picking.move_ids.filtered(
+            lambda m: m.product_id.tracking != "none"
+        ):
+            product_lines = lines.filtered(
+                lambda line, m=move: line.product_id == m.product_id and line.lot_id
+            )
+            if not product_lines:
+                continue
+            move.move_line_ids.unlink()
+            remaining = move.product_uom_qty
+            commands = []
+            for line in product_lines:
+                quantity = min(line.quantity, remaining)
+                if quantity <= 0:
+                    break
+                remaining -= quantity
+                commands.append(
+                    Command.create(
+                        {
+                            "product_id": move.product_id.id,
+                            "lot_id": line.lot_id.id,
+                            "quantity": quantity,
+                            "location_id": move.location_id.id,
+                            "location_dest_id": move.location_dest_id.id,
+                            "picking_id": picking.id,
+                        }
+                    )
+                )
+            move.move_line_ids = commands
+
+    def action_create_replacement(self):
+        """A delivery of new units for the complained ones."""
+        self.ensure_one()
+        self._check_remedy_executable()
+        if not self.complaint_line_ids:
+            raise UserError(self.env._("The complaint has no product to replace."))
+        warehouse = self.env["stock.warehouse"].search(
+            [("company_id", "=", self.company_id.id)], limit=1
+        )
+        if not warehouse:
+            raise UserError(
+                self.env._(
+                    "Company %(company)s has no warehouse to deliver from.",
+                    company=self.company_id.name,
+                )
+            )
+        picking_type = warehouse.out_type_id
+        qty_by_product = defaultdict(float)
+        for line in self.complaint_line_ids:
+            qty_by_product[line.product_id] += line.product_uom_id._compute_quantity(
+                line.quantity, line.product_id.uom_id
+            )
+        location = picking_type.default_location_src_id
+        customer_location = self.env.ref("stock.stock_location_customers")
+        partner = self.partner_id.address_get(["delivery"])["delivery"]
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": picking_type.id,
+                "partner_id": partner,
+                "location_id": location.id,
+                "location_dest_id": customer_location.id,
+                "origin": self.number,
+                "quality_ticket_id": self.id,
+                "company_id": self.company_id.id,
+                "move_ids": [
+                    Command.create(
+                        {
+                            "name": product.display_name,
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "product_uom": product.uom_id.id,
+                            "location_id": location.id,
+                            "location_dest_id": customer_location.id,
+                        }
+                    )
+                    for product, quantity in qty_by_product.items()
+                ],
+            }
+        )
+        picking.action_confirm()
+        picking.action_assign()
+        return self._action_view_pickings(picking)
+
+    def action_create_credit_note(self):
+        """A draft customer credit note of the remedy amount, for accounting to
+        check and post."""
+        self.ensure_one()
+        self._check_remedy_executable()
+        if self.remedy_type not in ("refund", "compensation"):
+            raise UserError(
+                self.env._(
+                    "Only refunds and compensations are credited to the customer."
+                )
+            )
+        if self.remedy_amount <= 0:
+            raise UserError(
+                self.env._("Give the remedy amount to credit to the customer.")
+            )
+        customer = self.partner_id.commercial_partner_id
+        if not customer:
+            raise UserError(self.env._("The complaint has no customer to credit."))
+        if self.remedy_type == "refund":
+            label = self.env._("Refund for complaint %(number)s", number=self.number)
+        else:
+            label = self.env._(
+                "Compensation for complaint %(number)s", number=self.number
+            )
+        products = ", ".join(self.complaint_line_ids.product_id.mapped("display_name"))
+        credit_note = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": customer.id,
+                    "invoice_origin": self.number,
+                    "ref": label,
+                    "quality_ticket_id": self.id,
+                    "currency_id": self.currency_id.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": f"{label}: {products}" if products else label,
+                                "quantity": 1.0,
+                                "price_unit": self.remedy_amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "account.action_move_out_refund_type"
+        )
+        action.update(views=[(False, "form")], res_id=credit_note.id)
+        return action
+
+    def _action_view_pickings(self, pickings):
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "stock.action_picking_tree_all"
+        )
+        if len(pickings) == 1:
+            action.update(views=[(False, "form")], res_id=pickings.id)
+        else:
+            action["domain"] = [("id", "in", pickings.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_returns(self):
+        self.ensure_one()
+        return self._action_view_pickings(
+            self.remedy_picking_ids.filtered(
+                lambda p: p.picking_type_code == "incoming"
+            )
+        )
+
+    def action_view_replacements(self):
+        self.ensure_one()
+        return self._action_view_pickings(
+            self.remedy_picking_ids.filtered(
+                lambda p: p.picking_type_code == "outgoing"
+            )
+        )
+
+    def action_view_credit_notes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "account.action_move_out_refund_type"
+        )
+        if len(self.credit_note_ids) == 1:
+            action.update(views=[(False, "form")], res_id=self.credit_note_ids.id)
+        else:
+            action["domain"] = [("id", "in", self.credit_note_ids.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_remedy_done(self):
+        """Remedies without documents (repair on site, explanation) are done by
+        hand; the others are done when their documents are."""
+        for ticket in self:
+            if ticket.remedy_state != "approved":
+                raise UserError(
+                    self.env._(
+                        "The remedy of complaint %(number)s is not approved.",
+                        number=ticket.number,
+                    )
+                )
+            pickings, credit_notes = ticket.sudo()._get_remedy_documents()
+            if (
+                pickings or credit_notes
+            ) and not ticket.sudo()._remedy_documents_done():
+                raise UserError(
+                    self.env._(
+                        "The returns, deliveries and credit notes of complaint "
+                        "%(number)s are not all done yet.",
+                        number=ticket.number,
+                    )
+                )
+        self.write({"remedy_state": "done"})
+        return True
+
+    def _get_remedy_documents(self):
+        """The remedy's transfers and credit notes that are not cancelled."""
+        self.ensure_one()
+        return (
+            self.remedy_picking_ids.filtered(lambda p: p.state != "cancel"),
+            self.credit_note_ids.filtered(lambda m: m.state != "cancel"),
+        )
+
+    def _remedy_documents_done(self):
+        self.ensure_one()
+        pickings, credit_notes = self._get_remedy_documents()
+        if not pickings and not credit_notes:
+            return False
+        return all(p.state == "done" for p in pickings) and all(
+            m.state == "posted" for m in credit_notes
+        )
+
+    def _update_remedy_done(self):
+        """Called when a remedy document is done or posted."""
+        for ticket in self.sudo().filtered(lambda t: t.remedy_state == "approved"):
+            if ticket._remedy_documents_done():
+                ticket.remedy_state = "done"
+                ticket.message_post(
+                    body=self.env._(
+                        "Remedy done: its transfers are done and its credit notes "
+                        "posted."
+                    )
+                )
+
+    # Follow-up
+
+    def action_log_follow_up_attempt(self):
+        """The customer did not answer the follow-up call: log it and call
+        again the next working day."""
+        for ticket in self:
+            ticket.follow_up_attempt_count += 1
+            ticket.message_post(
+                body=self.env._(
+                    "Follow-up call %(attempt)s: the customer did not answer.",
+                    attempt=ticket.follow_up_attempt_count,
+                )
+            )
+            if ticket.follow_up_attempt_count < 3:
+                ticket._schedule_follow_up(days=1)
+            else:
+                ticket._follow_up_activities().action_feedback(
+                    feedback=self.env._("Three unanswered calls.")
+                )
+        return True
+
+    def _follow_up_activities(self):
+        activity_type = self.env.ref("quality_complaint.mail_activity_type_follow_up")
+        return self.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
+
+    def _schedule_follow_up(self, days=None):
+        """A follow-up call `days` working days from now (the team's delay by
+        default), on the team's working calendar, for the complaint's owner."""
+        now = fields.Datetime.now()
+        for ticket in self:
+            calendar = (
+                ticket.team_id.resource_calendar_id
+                or ticket.company_id.resource_calendar_id
+            )
+            delay = days or ticket.team_id.follow_up_delay_days or 2
+            if calendar:
+                when = calendar.plan_days(delay, now, compute_leaves=True) or now
+            else:
+                when = now + timedelta(days=delay)
+            ticket._follow_up_activities().unlink()
+            ticket.activity_schedule(
+                act_type_xmlid="quality_complaint.mail_activity_type_follow_up",
+                date_deadline=when.date(),
+                user_id=(ticket.user_id or self.env.user).id,
+            )
+
+    def _on_phase_entered(self, previous_phases):
+        for ticket in self.filtered("is_quality_complaint"):
+            phase = ticket.quality_phase
+            if phase == previous_phases.get(ticket.id):
+                continue
+            if phase == "execution":
+                if ticket.remedy_state == "draft":
+                    # the gate let it through: no review is needed
+                    ticket.remedy_state = "approved"
+                ticket._schedule_follow_up()
+            elif phase == "done":
+                ticket._follow_up_activities().action_feedback(
+                    feedback=self.env._("Complaint closed.")
+                )
+
+    def _send_ticket_rating_mail(self, force_send=False):
+        # Queued, not sent at once: a gate refusing the stage change after the
+        # rating request must roll the e-mail back with the move.
+        complaints = self.filtered("is_quality_complaint")
+        super(HelpdeskTicket, complaints)._send_ticket_rating_mail(force_send=False)
+        return super(HelpdeskTicket, self - complaints)._send_ticket_rating_mail(
+            force_send=force_send
+        )
+
+    def rating_apply(self, rate, token=None, rating=None, feedback=None, **kwargs):
+        # A customer's rating (e-mail or portal) is the follow-up result.
+        rating = super().rating_apply(
+            rate, token=token, rating=rating, feedback=feedback, **kwargs
+        )
+        for ticket in self.sudo().filtered("is_quality_complaint"):
+            values = {"satisfaction": str(min(5, max(1, round(rate))))}
+            if feedback and not ticket.follow_up_feedback:
+                values["follow_up_feedback"] = feedback
+            ticket.write(values)
+        return rating
 
     # ------------------------------------------------------------
     # Business: SLA milestones
@@ -629,12 +1177,33 @@ class HelpdeskTicket(models.Model):
     def _get_gate_failures_execution(self):
         if not self.remedy_type:
             return [self.env._("a remedy type")]
+        if self.remedy_state == "to_approve":
+            return [self.env._("the approval of the remedy (a review is pending)")]
+        if self.remedy_state == "rejected":
+            return [self.env._("an approved remedy (the remedy was refused)")]
+        if self.remedy_state == "draft" and self.need_validation:
+            return [self.env._("the approval of the remedy (request it)")]
         return []
 
     def _get_gate_failures_done(self):
-        if not self.satisfaction:
-            return [self.env._("the customer's feedback (satisfaction)")]
-        return []
+        failures = []
+        feedback = self.satisfaction and (self.follow_up_feedback or "").strip()
+        if not feedback and self.follow_up_attempt_count < 3:
+            failures.append(
+                self.env._(
+                    "the customer's feedback (satisfaction and comment) or three "
+                    "unanswered follow-up calls"
+                )
+            )
+        open_actions = self.sudo().action_ids.filtered(lambda a: a.state == "open")
+        if open_actions:
+            failures.append(
+                self.env._(
+                    "every action done or cancelled (open: %(actions)s)",
+                    actions=", ".join(open_actions.mapped("name")),
+                )
+            )
+        return failures
 
     def _get_gate_failures_rejected(self):
         if not (self.rejection_reason or "").strip():

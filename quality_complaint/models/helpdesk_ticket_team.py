@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class HelpdeskTicketTeam(models.Model):
@@ -16,6 +17,20 @@ class HelpdeskTicketTeam(models.Model):
         help="Calendar the SLA deadlines of this team's complaints count in, "
         "unless their policy has its own; empty: the company's.",
     )
+
+    follow_up_delay_days = fields.Integer(
+        string="Follow-up Delay (Working Days)",
+        default=2,
+        help="The follow-up call is planned this many working days after the "
+        "complaint enters execution (the procedures ask for 1 to 3).",
+    )
+
+    @api.constrains("follow_up_delay_days")
+    def _check_follow_up_delay_days(self):
+        if any(team.follow_up_delay_days < 1 for team in self):
+            raise ValidationError(
+                self.env._("The follow-up delay is at least one working day.")
+            )
 
     def _get_applicable_stages(self):
         stages = super()._get_applicable_stages()

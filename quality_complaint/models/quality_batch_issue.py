@@ -9,7 +9,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, mute_logger
 
-from .helpdesk_ticket import CAUSE_CATEGORIES
 from .quality_batch_rule import SCOPE_KEYS
 
 _logger = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ COMPARISONS = {">=": SQL(">="), ">": SQL(">")}
 class QualityBatchIssue(models.Model):
     _name = "quality.batch.issue"
     _description = "Batch Quality Problem"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "quality.investigation.mixin"]
     _order = "detected_date desc, id desc"
     _check_company_auto = True
 
@@ -112,11 +111,17 @@ class QualityBatchIssue(models.Model):
         tracking=True,
         domain="[('share', '=', False)]",
     )
-    cause_category = fields.Selection(selection=CAUSE_CATEGORIES, tracking=True)
-    responsible_partner_id = fields.Many2one(
-        comodel_name="res.partner", string="Responsible Vendor", tracking=True
+    # 8D fields come from quality.investigation.mixin
+    investigation_user_ids = fields.Many2many(
+        relation="quality_batch_issue_investigation_user_rel",
+        column1="issue_id",
+        column2="user_id",
     )
-    root_cause = fields.Html()
+    action_ids = fields.One2many(
+        comodel_name="quality.action",
+        inverse_name="batch_issue_id",
+        string="Actions",
+    )
     # Containment
     held_lot_ids = fields.Many2many(
         comodel_name="stock.lot",

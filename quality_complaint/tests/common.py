@@ -222,6 +222,7 @@ class QualityComplaintCommon(BaseCommon):
             vals["remedy_type"] = "replace"
         if phase == "done":
             vals["satisfaction"] = "4"
+            vals["follow_up_feedback"] = "Works again."
         ticket.write(vals)
         return ticket
 

@@ -69,6 +69,9 @@ class TestPhaseGates(QualityComplaintCommon):
         with self.assertRaisesMessage(UserError, "satisfaction"):
             self._move(ticket, "done")
         ticket.satisfaction = "5"
+        with self.assertRaisesMessage(UserError, "satisfaction and comment"):
+            self._move(ticket, "done")
+        ticket.follow_up_feedback = "The purifier works again."
         self._move(ticket, "done")
         self.assertEqual(ticket.quality_phase, "done")
         self.assertTrue(ticket.closed)

@@ -184,7 +184,13 @@ class TestSla(QualityComplaintCommon):
         self.assertEqual(follow_up.deadline, datetime(2026, 1, 12, 9, 0))
         ticket.stage_id = self.stages["follow_up"]
         self.assertEqual(follow_up.state, "running")
-        ticket.write({"satisfaction": "5", "stage_id": self.stages["done"].id})
+        ticket.write(
+            {
+                "satisfaction": "5",
+                "follow_up_feedback": "Solved.",
+                "stage_id": self.stages["done"].id,
+            }
+        )
         self.assertEqual(follow_up.state, "met")
 
     def test_at_risk_then_breach_escalates_once(self):

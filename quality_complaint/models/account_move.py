@@ -1,0 +1,19 @@
+from odoo import fields, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    quality_ticket_id = fields.Many2one(
+        comodel_name="helpdesk.ticket",
+        string="Complaint",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="The quality complaint whose refund or compensation this credit note is.",
+    )
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted.quality_ticket_id._update_remedy_done()
+        return posted

@@ -95,13 +95,25 @@ def _defined_models(addon):
                 bases = {ast.unparse(base) for base in node.bases}
                 if "models.AbstractModel" in bases:
                     continue
-                for statement in node.body:
-                    if (
-                        isinstance(statement, ast.Assign)
-                        and [ast.unparse(t) for t in statement.targets] == ["_name"]
-                        and isinstance(statement.value, ast.Constant)
-                    ):
-                        models.add(statement.value.value)
+                assigned = {
+                    ast.unparse(statement.targets[0]): statement.value
+                    for statement in node.body
+                    if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                }
+                name = assigned.get("_name")
+                if not isinstance(name, ast.Constant):
+                    continue
+                inherited = assigned.get("_inherit")
+                inherited_names = (
+                    {ast.literal_eval(inherited)}
+                    if isinstance(inherited, ast.Constant)
+                    else set(ast.literal_eval(inherited))
+                    if isinstance(inherited, ast.List)
+                    else set()
+                )
+                # `_name` repeated in `_inherit` extends a model (to add mixins)
+                if name.value not in inherited_names:
+                    models.add(name.value)
     return models
 
 

@@ -536,9 +536,11 @@ class HelpdeskTicket(models.Model):
                         number=ticket.number,
                     )
                 )
+        self.invalidate_recordset(["need_validation"])
         to_review = self.filtered("need_validation")
         if to_review:
             to_review.request_validation()
+            to_review.invalidate_recordset(["need_validation"])
             to_review.write({"remedy_state": "to_approve"})
         (self - to_review).write({"remedy_state": "approved"})
         return True
@@ -573,6 +575,9 @@ class HelpdeskTicket(models.Model):
         return res
 
     def _sync_remedy_state_from_reviews(self):
+        # need_validation is computed without dependencies: drop its cached
+        # value of before the reviews existed.
+        self.invalidate_recordset(["need_validation"])
         for ticket in self.filtered(lambda t: t.remedy_state == "to_approve"):
             if ticket.validation_status == "validated":
                 ticket.remedy_state = "approved"
@@ -583,9 +588,9 @@ class HelpdeskTicket(models.Model):
         # The check runs a query per record; only complaints with remedy
         # reviews can be concerned (one query finds them).
         with_reviews = self.filtered("review_ids")
-        return super(
-            HelpdeskTicket, with_reviews
-        )._tier_validation_check_write_allowed(vals)
+        return super(HelpdeskTicket, with_reviews)._tier_validation_check_write_allowed(
+            vals
+        )
 
     def _check_allow_write_under_validation(self, vals):
         # Only the remedy is under review: the rest of the complaint goes on.
@@ -648,7 +653,8 @@ class HelpdeskTicket(models.Model):
         )
         for return_line in wizard.product_return_moves:
             wanted = qty_by_product.get(return_line.product_id, 0.0)
-            quantity = min(wanted, return_line.quantity)
+            # no more than the delivery's move holds
+            quantity = min(wanted, return_line.move_quantity)
             return_line.quantity = quantity
             qty_by_product[return_line.product_id] = wanted - quantity
         picking = wizard._create_return()
@@ -930,7 +936,8 @@ class HelpdeskTicket(models.Model):
             )
             delay = days or ticket.team_id.follow_up_delay_days or 2
             if calendar:
-                when = calendar.plan_days(delay, now, compute_leaves=True) or now
+                # plan_days counts the current day as the first one
+                when = calendar.plan_days(delay + 1, now, compute_leaves=True) or now
             else:
                 when = now + timedelta(days=delay)
             ticket._follow_up_activities().unlink()
@@ -1181,6 +1188,8 @@ class HelpdeskTicket(models.Model):
             return [self.env._("the approval of the remedy (a review is pending)")]
         if self.remedy_state == "rejected":
             return [self.env._("an approved remedy (the remedy was refused)")]
+        # need_validation has no dependencies: never trust a cached value
+        self.invalidate_recordset(["need_validation"])
         if self.remedy_state == "draft" and self.need_validation:
             return [self.env._("the approval of the remedy (request it)")]
         return []

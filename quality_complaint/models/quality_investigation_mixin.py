@@ -53,16 +53,15 @@ class QualityInvestigationMixin(models.AbstractModel):
     )
     # D3 containment
     containment = fields.Html(
-        string="Containment",
         groups="base.group_user",
         help="D3: what protects the customers now (sorting, holding, replacing).",
     )
     # D4 root cause: 5 Why
-    why_1 = fields.Text(string="Why 1", groups="base.group_user")
-    why_2 = fields.Text(string="Why 2", groups="base.group_user")
-    why_3 = fields.Text(string="Why 3", groups="base.group_user")
-    why_4 = fields.Text(string="Why 4", groups="base.group_user")
-    why_5 = fields.Text(string="Why 5", groups="base.group_user")
+    why_1 = fields.Text(groups="base.group_user")
+    why_2 = fields.Text(groups="base.group_user")
+    why_3 = fields.Text(groups="base.group_user")
+    why_4 = fields.Text(groups="base.group_user")
+    why_5 = fields.Text(groups="base.group_user")
     cause_category = fields.Selection(
         selection=CAUSE_CATEGORIES,
         tracking=True,
@@ -92,7 +91,6 @@ class QualityInvestigationMixin(models.AbstractModel):
     )
     # D8 closure
     lessons_learned = fields.Html(
-        string="Lessons Learned",
         groups="base.group_user",
         help="D8: closure of the 8D, lessons learned and team recognition.",
     )

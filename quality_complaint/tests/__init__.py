@@ -7,3 +7,7 @@ from . import test_i18n
 from . import test_demo
 from . import test_sla
 from . import test_batch
+from . import test_quality_action
+from . import test_remedy
+from . import test_follow_up
+from . import test_investigation

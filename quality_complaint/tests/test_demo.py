@@ -57,3 +57,20 @@ class TestDemoData(TransactionCase):
             hotel_complaint.service_partner_id,
             self.env.ref("quality_complaint.partner_sub_distributor_demo"),
         )
+
+    def test_demo_investigation_and_remedy_approval(self):
+        complaint = self.env.ref(
+            "quality_complaint.complaint_leak_solution_demo", raise_if_not_found=False
+        )
+        if not complaint:
+            self.skipTest("installed without demo data")
+        self.assertEqual(len(complaint._get_five_whys()), 5)
+        self.assertEqual(
+            set(complaint.action_ids.mapped("action_type")),
+            {"containment", "corrective", "preventive"},
+        )
+        self.assertEqual(
+            self.env.ref("quality_complaint.action_hold_lot_demo").state, "done"
+        )
+        self.assertEqual(complaint.remedy_state, "to_approve")
+        self.assertEqual(complaint.validation_status, "pending")

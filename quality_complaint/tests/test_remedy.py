@@ -51,6 +51,18 @@ class TestRemedy(QualityComplaintCommon):
         ticket.stage_id = self.stages["execution"]
         self.assertEqual(ticket.quality_phase, "execution")
 
+    def test_only_the_reviewers_approve(self):
+        ticket = self._in_solution(amount=6000)
+        ticket.with_user(self.engineer).action_request_remedy_approval()
+        for user in (self.engineer, self.cs_user):
+            ticket.with_user(user).validate_tier()
+            self.assertEqual(ticket.remedy_state, "to_approve")
+        with self.assertRaisesMessage(
+            ValidationError, "validation process is still open"
+        ):
+            ticket.with_user(self.engineer).write({"remedy_state": "approved"})
+        self.assertEqual(ticket.remedy_state, "to_approve")
+
     def test_rejected_remedy_stays_blocked(self):
         ticket = self._in_solution(amount=8000)
         ticket.action_request_remedy_approval()

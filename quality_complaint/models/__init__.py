@@ -13,7 +13,12 @@ from . import quality_complaint_sla
 from . import quality_batch_rule
 from . import quality_batch_issue
 from . import stock_quant
+from . import quality_supplier_claim
+from . import quality_supplier_claim_line
 from . import quality_action
 from . import stock_picking
 from . import account_move
 from . import tier_definition
+from . import res_company
+from . import res_config_settings
+from . import purchase_order

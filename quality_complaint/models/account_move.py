@@ -13,6 +13,15 @@ class AccountMove(models.Model):
         help="The quality complaint whose refund or compensation this credit note is.",
     )
 
+    quality_claim_id = fields.Many2one(
+        comodel_name="quality.supplier.claim",
+        string="Supplier Claim",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="The supplier claim this vendor credit note recovers.",
+    )
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted.quality_ticket_id._update_remedy_done()

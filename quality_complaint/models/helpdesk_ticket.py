@@ -213,6 +213,20 @@ class HelpdeskTicket(models.Model):
         compute="_compute_open_batch_issue_count",
         groups="base.group_user",
     )
+    # Supplier claims
+    supplier_claim_ids = fields.Many2many(
+        comodel_name="quality.supplier.claim",
+        relation="quality_supplier_claim_helpdesk_ticket_rel",
+        column1="ticket_id",
+        column2="claim_id",
+        string="Supplier Claims",
+        copy=False,
+        groups="purchase.group_purchase_user,quality_complaint.group_quality_engineer",
+    )
+    supplier_claim_count = fields.Integer(
+        compute="_compute_supplier_claim_count",
+        groups="purchase.group_purchase_user,quality_complaint.group_quality_engineer",
+    )
     # SLA
     sla_ids = fields.One2many(
         comodel_name="quality.complaint.sla",
@@ -271,6 +285,11 @@ class HelpdeskTicket(models.Model):
     def _compute_credit_note_count(self):
         for ticket in self:
             ticket.credit_note_count = len(ticket.credit_note_ids)
+
+    @api.depends("supplier_claim_ids")
+    def _compute_supplier_claim_count(self):
+        for ticket in self:
+            ticket.supplier_claim_count = len(ticket.supplier_claim_ids)
 
     @api.depends("complaint_line_ids.quantity")
     def _compute_affected_qty(self):
@@ -515,6 +534,18 @@ class HelpdeskTicket(models.Model):
             "default_company_id": self.company_id.id,
         }
         return action
+
+    def action_create_supplier_claims(self):
+        """One draft claim per vendor traced from the complaints' lines."""
+        Claim = self.env["quality.supplier.claim"]
+        claims = Claim._create_from_complaint_lines(self.complaint_line_ids)
+        return Claim._action_open_claims(claims)
+
+    def action_view_supplier_claims(self):
+        self.ensure_one()
+        return self.env["quality.supplier.claim"]._action_open_claims(
+            self.supplier_claim_ids
+        )
 
     # Remedy: approval
 

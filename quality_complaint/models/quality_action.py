@@ -74,6 +74,14 @@ class QualityAction(models.Model):
         ondelete="cascade",
         check_company=True,
     )
+    claim_id = fields.Many2one(
+        comodel_name="quality.supplier.claim",
+        string="Supplier Claim",
+        index="btree_not_null",
+        ondelete="cascade",
+        check_company=True,
+        help="A corrective action requested from the vendor (纠正预防通知书).",
+    )
     company_id = fields.Many2one(
         comodel_name="res.company",
         required=True,
@@ -138,14 +146,19 @@ class QualityAction(models.Model):
                 self.env._("The quantity of an action cannot be negative.")
             )
 
-    @api.constrains("ticket_id", "batch_issue_id")
+    @api.constrains("ticket_id", "batch_issue_id", "claim_id")
     def _check_origin(self):
         for action in self:
-            if action.ticket_id and action.batch_issue_id:
+            if (
+                bool(action.ticket_id)
+                + bool(action.batch_issue_id)
+                + bool(action.claim_id)
+                > 1
+            ):
                 raise ValidationError(
                     self.env._(
-                        "Action %(action)s belongs either to a complaint or to a "
-                        "batch problem, not to both.",
+                        "Action %(action)s belongs to one complaint, batch "
+                        "problem or supplier claim only.",
                         action=action.name,
                     )
                 )

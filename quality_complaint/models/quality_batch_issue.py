@@ -122,6 +122,16 @@ class QualityBatchIssue(models.Model):
         inverse_name="batch_issue_id",
         string="Actions",
     )
+    supplier_claim_ids = fields.One2many(
+        comodel_name="quality.supplier.claim",
+        inverse_name="batch_issue_id",
+        string="Supplier Claims",
+        groups="purchase.group_purchase_user,quality_complaint.group_quality_engineer",
+    )
+    supplier_claim_count = fields.Integer(
+        compute="_compute_supplier_claim_count",
+        groups="purchase.group_purchase_user,quality_complaint.group_quality_engineer",
+    )
     # Containment
     held_lot_ids = fields.Many2many(
         comodel_name="stock.lot",
@@ -165,6 +175,24 @@ class QualityBatchIssue(models.Model):
     def _compute_counts(self):
         for issue in self:
             issue.ticket_count = len(issue.ticket_ids)
+
+    @api.depends("supplier_claim_ids")
+    def _compute_supplier_claim_count(self):
+        for issue in self:
+            issue.supplier_claim_count = len(issue.supplier_claim_ids)
+
+    def action_create_supplier_claims(self):
+        """Claims on the vendors of the problem's lots (one per vendor)."""
+        self.ensure_one()
+        Claim = self.env["quality.supplier.claim"]
+        claims = Claim._create_from_complaint_lines(self.line_ids, batch_issue=self)
+        return Claim._action_open_claims(claims)
+
+    def action_view_supplier_claims(self):
+        self.ensure_one()
+        return self.env["quality.supplier.claim"]._action_open_claims(
+            self.supplier_claim_ids
+        )
 
     def _get_lots(self):
         return self.lot_id | self.line_ids.lot_id

@@ -13,6 +13,15 @@ class StockPicking(models.Model):
         help="The quality complaint whose remedy this return or replacement is.",
     )
 
+    quality_claim_id = fields.Many2one(
+        comodel_name="quality.supplier.claim",
+        string="Supplier Claim",
+        index="btree_not_null",
+        copy=False,
+        readonly=True,
+        help="The supplier claim whose defective units this return sends back.",
+    )
+
     def _action_done(self):
         res = super()._action_done()
         self.quality_ticket_id._update_remedy_done()

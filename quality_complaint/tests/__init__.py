@@ -11,3 +11,4 @@ from . import test_quality_action
 from . import test_remedy
 from . import test_follow_up
 from . import test_investigation
+from . import test_supplier_claim

@@ -74,3 +74,19 @@ class TestDemoData(TransactionCase):
         )
         self.assertEqual(complaint.remedy_state, "to_approve")
         self.assertEqual(complaint.validation_status, "pending")
+
+    def test_demo_supplier_claim_from_the_lot_problem(self):
+        lot_a = self.env.ref(
+            "quality_complaint.lot_wp500_a_demo", raise_if_not_found=False
+        )
+        if not lot_a:
+            self.skipTest("installed without demo data")
+        claim = self.env["quality.supplier.claim"].search(
+            [("lot_ids", "in", lot_a.ids), ("batch_issue_id", "!=", False)]
+        )
+        self.assertEqual(len(claim), 1)
+        self.assertEqual(
+            claim.partner_id, self.env.ref("quality_complaint.partner_vendor_demo")
+        )
+        self.assertTrue(claim.purchase_order_ids)
+        self.assertGreater(claim.amount_claimed, 0)

@@ -103,7 +103,7 @@ class TestQualityAction(QualityComplaintCommon):
         action = self._create_action()
         self.assertEqual(self.ticket.action_ids, action)
         self.assertEqual(self.ticket.open_action_count, 1)
-        with self.assertRaisesMessage(ValidationError, "not to both"):
+        with self.assertRaisesMessage(ValidationError, "or supplier claim only"):
             action.batch_issue_id = self.env["quality.batch.issue"].create(
                 {
                     "rule_id": self.env.ref(

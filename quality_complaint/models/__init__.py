@@ -22,3 +22,4 @@ from . import tier_definition
 from . import res_company
 from . import res_config_settings
 from . import purchase_order
+from . import quality_complaint_digest

@@ -12,3 +12,4 @@ from . import test_remedy
 from . import test_follow_up
 from . import test_investigation
 from . import test_supplier_claim
+from . import test_reporting

@@ -55,6 +55,7 @@
         "views/stock_lot_views.xml",
         "wizards/quality_batch_issue_dismiss_views.xml",
         "report/quality_complaint_report_views.xml",
+        "data/spreadsheet_dashboard_data.xml",
         "report/quality_complaint_reports.xml",
         "report/quality_supplier_claim_report.xml",
         "data/mail_template_data.xml",

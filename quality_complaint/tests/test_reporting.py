@@ -1,3 +1,6 @@
+import base64
+import json
+import re
 from datetime import date, datetime, timedelta
 
 from odoo.tests import tagged
@@ -186,3 +189,76 @@ class TestReporting(QualityComplaintCommon):
         )
         self.assertIn("质量简报", mail.subject)
         self.assertIn("收到的客诉", mail.body_html)
+
+
+@tagged("post_install", "-at_install")
+class TestDashboard(QualityComplaintCommon):
+    def test_dashboard_data_sources_resolve(self):
+        dashboard = self.env.ref(
+            "quality_complaint.spreadsheet_dashboard_quality_complaints"
+        )
+        data = json.loads(base64.b64decode(dashboard.spreadsheet_binary_data))
+        self.assertTrue(dashboard.is_published)
+        pivots = data["pivots"]
+        self.assertGreaterEqual(len(pivots), 8)
+        for pivot in pivots.values():
+            with self.subTest(pivot=pivot["name"]):
+                Model = self.env[pivot["model"]]
+                names = [m["fieldName"] for m in pivot["measures"]]
+                names += [g["fieldName"].split(":")[0] for g in pivot["rows"]]
+                names += [leaf[0] for leaf in pivot["domain"]]
+                for name in names:
+                    if name != "__count":
+                        self.assertIn(name, Model._fields)
+                # the pivot's query runs
+                Model._read_group(
+                    [tuple(leaf) for leaf in pivot["domain"]],
+                    [g["fieldName"] for g in pivot["rows"]],
+                    [
+                        "__count"
+                        if m["fieldName"] == "__count"
+                        else f"{m['fieldName']}:sum"
+                        for m in pivot["measures"]
+                    ],
+                )
+        formulas = [
+            cell["content"]
+            for sheet in data["sheets"]
+            for cell in sheet["cells"].values()
+            if "PIVOT" in cell.get("content", "")
+        ]
+        used = {re.search(r"PIVOT\.\w+\((\d+)", formula)[1] for formula in formulas}
+        self.assertEqual(used, set(pivots))
+        charts = [
+            figure["data"]
+            for sheet in data["sheets"]
+            for figure in sheet["figures"]
+            if figure["data"].get("metaData")
+        ]
+        for chart in charts:
+            meta = chart["metaData"]
+            Model = self.env[meta["resModel"]]
+            self.assertIn(meta["measure"], Model._fields)
+            for group in meta["groupBy"]:
+                self.assertIn(group.split(":")[0], Model._fields)
+        for xmlid in data["chartOdooMenusReferences"].values():
+            self.assertTrue(self.env.ref(xmlid))
+
+    def test_dashboard_kpis_on_a_known_dataset(self):
+        """The KPI pivots count what the figures say."""
+        before = self.env["helpdesk.ticket"].search_count(
+            [
+                ("is_quality_complaint", "=", True),
+                ("quality_phase", "not in", ["done", "rejected"]),
+            ]
+        )
+        self._create_complaint(lines=[(self.lot_a, 2)])
+        dashboard = self.env.ref(
+            "quality_complaint.spreadsheet_dashboard_quality_complaints"
+        )
+        data = json.loads(base64.b64decode(dashboard.spreadsheet_binary_data))
+        pivot = data["pivots"]["1"]
+        count = self.env[pivot["model"]].search_count(
+            [tuple(leaf) for leaf in pivot["domain"]]
+        )
+        self.assertEqual(count, before + 1)

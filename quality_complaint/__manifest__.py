@@ -47,6 +47,7 @@
         "views/quality_action_views.xml",
         "views/quality_supplier_claim_views.xml",
         "views/quality_complaint_digest_views.xml",
+        "views/portal_templates.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_ticket_team_views.xml",
         "views/helpdesk_ticket_stage_views.xml",
@@ -66,6 +67,11 @@
     "demo": [
         "demo/quality_complaint_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "quality_complaint/static/tests/tours/quality_complaint_tours.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

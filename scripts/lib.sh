@@ -41,6 +41,23 @@ install_node_tools() {
     fi
 }
 
+# Headless Chromium runs the browser tests (tours); Odoo looks for it on PATH.
+ensure_chromium() {
+    local browser
+    for browser in chromium chromium-browser google-chrome; do
+        command -v "$browser" >/dev/null && return 0
+    done
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        note "Installing Chromium for the browser tests (apt-get install chromium)"
+        { apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; } \
+            >/dev/null 2>&1 && return 0
+    fi
+    echo
+    echo "!!!!!!!! Chromium is not installed and could not be installed: the browser" \
+        "tests (tours) will be SKIPPED. Install Debian's 'chromium' package. !!!!!!!!"
+    echo
+}
+
 odoo_is_importable() {
     [ "$("$PYTHON" -c 'import odoo.release as r; print(r.serie)' 2>/dev/null)" = "18.0" ]
 }

@@ -13,3 +13,4 @@ from . import test_follow_up
 from . import test_investigation
 from . import test_supplier_claim
 from . import test_reporting
+from . import test_portal

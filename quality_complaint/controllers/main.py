@@ -1,0 +1,25 @@
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
+
+
+class QualityComplaintTicketController(HelpdeskTicketController):
+    @http.route()
+    def support_ticket_close(self, **kw):
+        """helpdesk_mgmt moves the ticket given by id as superuser, whoever
+        asks: here only a ticket the user may read, and only to a stage of the
+        ticket's team that customers may close it to. Anything else does not
+        exist for the user (404), like another customer's ticket page."""
+        ticket_id, stage_id = kw.get("ticket_id", ""), kw.get("stage_id", "")
+        if not (ticket_id.isdigit() and stage_id.isdigit()):
+            return request.not_found()
+        ticket = request.env["helpdesk.ticket"].browse(int(ticket_id)).exists()
+        if not ticket or not ticket.has_access("read"):
+            return request.not_found()
+        stages = ticket.sudo().team_id._get_applicable_stages()
+        if not stages.filtered(
+            lambda stage: stage.id == int(stage_id) and stage.close_from_portal
+        ):
+            return request.not_found()
+        return super().support_ticket_close(**kw)

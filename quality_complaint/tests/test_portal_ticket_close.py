@@ -1,0 +1,98 @@
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTicketClose(HttpCase):
+    """helpdesk_mgmt's /ticket/close moves any ticket as superuser: only the
+    customer's own tickets may be closed, to a stage of their team that allows
+    it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
+        Partner = cls.env["res.partner"]
+        cls.customer = Partner.create({"name": "Close Customer", "is_company": True})
+        cls.other_customer = Partner.create(
+            {"name": "Close Other Customer", "is_company": True}
+        )
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="close_portal",
+            groups="base.group_portal",
+            partner_id=Partner.create(
+                {"name": "Close Buyer", "parent_id": cls.customer.id}
+            ).id,
+        )
+        cls.service_team = cls.env["helpdesk.ticket.team"].create(
+            {"name": "After-sales Service"}
+        )
+        cls.stage_new = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
+        cls.stage_done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
+        cls.quality_team = cls.env.ref("quality_complaint.helpdesk_ticket_team_quality")
+
+    def _ticket(self, partner, team):
+        return self.env["helpdesk.ticket"].create(
+            {
+                "name": f"Ticket of {partner.name}",
+                "description": "<p>x</p>",
+                "team_id": team.id,
+                "partner_id": partner.id,
+            }
+        )
+
+    def _close(self, ticket, stage):
+        return self.url_open(
+            f"/ticket/close?ticket_id={ticket.id}&stage_id={stage.id}",
+            allow_redirects=False,
+        )
+
+    def test_customer_closes_own_ticket(self):
+        ticket = self._ticket(self.customer, self.service_team)
+        self.authenticate("close_portal", "close_portal")
+        response = self._close(ticket, self.stage_done)
+        self.assertEqual(response.status_code, 302)
+        self.assertIn(f"/my/ticket/{ticket.id}", response.headers["Location"])
+        ticket.invalidate_recordset()
+        self.assertEqual(ticket.stage_id, self.stage_done)
+
+    def test_another_customers_ticket_is_not_closed(self):
+        ticket = self._ticket(self.other_customer, self.service_team)
+        stage = ticket.stage_id
+        self.authenticate("close_portal", "close_portal")
+        response = self._close(ticket, self.stage_done)
+        self.assertEqual(response.status_code, 404)
+        ticket.invalidate_recordset()
+        self.assertEqual(ticket.stage_id, stage)
+        self.assertFalse(ticket.closed_date)
+
+    def test_complaint_is_not_closed_to_a_generic_stage(self):
+        complaint = self._ticket(self.customer, self.quality_team)
+        stage = complaint.stage_id
+        self.assertEqual(stage.quality_phase, "intake")
+        self.authenticate("close_portal", "close_portal")
+        # a stage without quality phase: refused, not a server error
+        response = self._close(complaint, self.stage_done)
+        self.assertEqual(response.status_code, 404)
+        complaint.invalidate_recordset()
+        self.assertEqual(complaint.stage_id, stage)
+
+    def test_bad_parameters(self):
+        ticket = self._ticket(self.customer, self.service_team)
+        self.authenticate("close_portal", "close_portal")
+        for query in (
+            "",
+            f"ticket_id={ticket.id}",
+            f"ticket_id={ticket.id}&stage_id=x",
+            f"ticket_id=999999999&stage_id={self.stage_done.id}",
+            f"ticket_id={ticket.id}&stage_id={self.stage_new.id}",
+        ):
+            with self.subTest(query=query):
+                response = self.url_open(
+                    f"/ticket/close?{query}", allow_redirects=False
+                )
+                self.assertEqual(response.status_code, 404)
+        ticket.invalidate_recordset()
+        self.assertFalse(ticket.closed_date)

@@ -1,4 +1,5 @@
 import base64
+import math
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError
@@ -116,7 +117,8 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
             quantity = float(kw.get("quantity") or 0)
         except ValueError:
             quantity = 0.0
-        if quantity <= 0:
+        # float() also reads "nan" and "inf", which the ORM cannot store
+        if not math.isfinite(quantity) or quantity <= 0:
             errors["quantity"] = env._("The quantity must be more than zero.")
         lot = env["stock.lot"]
         lot_name = (kw.get("lot") or "").strip()

@@ -14,4 +14,4 @@ from . import test_investigation
 from . import test_supplier_claim
 from . import test_reporting
 from . import test_portal
-from . import test_portal_ticket_close
+from . import test_portal_hardening

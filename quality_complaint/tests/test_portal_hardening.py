@@ -1,3 +1,5 @@
+import re
+
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
@@ -96,3 +98,47 @@ class TestPortalTicketClose(HttpCase):
                 self.assertEqual(response.status_code, 404)
         ticket.invalidate_recordset()
         self.assertFalse(ticket.closed_date)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalQuantity(HttpCase):
+    """Quantities Python reads as floats but the ORM cannot store are form
+    errors, not server errors."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
+        cls.product = cls.env["product.product"].create(
+            {"name": "Quantity Purifier", "sale_ok": True, "is_storable": True}
+        )
+        cls.portal_user = new_test_user(
+            cls.env,
+            login="quantity_portal",
+            groups="base.group_portal",
+            partner_id=cls.env["res.partner"].create({"name": "Quantity Buyer"}).id,
+        )
+
+    def test_non_finite_quantities_are_refused(self):
+        self.authenticate("quantity_portal", "quantity_portal")
+        form = self.url_open("/my/quality/complaint/new")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
+        for quantity in ("nan", "inf", "-inf", "1e400", "abc"):
+            with self.subTest(quantity=quantity):
+                response = self.url_open(
+                    "/my/quality/complaint/submit",
+                    data={
+                        "product_id": str(self.product.id),
+                        "quantity": quantity,
+                        "subject": "Odd quantity",
+                        "description": "Drips",
+                        "csrf_token": csrf,
+                    },
+                )
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("The quantity must be more than zero.", response.text)
+        self.assertFalse(
+            self.env["helpdesk.ticket"].search(
+                [("partner_id", "=", self.portal_user.partner_id.id)]
+            )
+        )

@@ -15,3 +15,4 @@ from . import test_supplier_claim
 from . import test_reporting
 from . import test_portal
 from . import test_portal_hardening
+from . import test_dashboard_access

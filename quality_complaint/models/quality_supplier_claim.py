@@ -555,6 +555,31 @@ class QualitySupplierClaim(models.Model):
                     "its lots have no receipt from a purchase order."
                 )
             )
+        # A complaint is claimed once from each vendor: pressing the button
+        # twice, or drafting from a batch problem after its complaints, does
+        # not claim the same losses again.
+        open_claims = self.sudo().search(
+            [
+                ("ticket_ids", "in", lines.ticket_id.ids),
+                ("state", "not in", ("cancelled", "rejected")),
+            ]
+        )
+        claimed = {
+            (ticket, claim.partner_id)
+            for claim in open_claims
+            for ticket in claim.ticket_ids
+        }
+        lines = lines.filtered(
+            lambda line: (line.ticket_id, line.vendor_id) not in claimed
+        )
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "These complaints are already claimed from their vendors: "
+                    "%(claims)s",
+                    claims=", ".join(open_claims.mapped("name")),
+                )
+            )
         vals_list = []
         for vendor, vendor_lines in lines.grouped("vendor_id").items():
             vals_list.append(

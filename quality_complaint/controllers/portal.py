@@ -54,7 +54,7 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
                 [
                     ("state", "=", "done"),
                     ("location_dest_id.usage", "=", "customer"),
-                    ("move_id.partner_id", "child_of", partner.id),
+                    ("move_id.picking_id.partner_id", "child_of", partner.id),
                 ],
                 ["product_id"],
             )

@@ -5,6 +5,7 @@ from . import res_partner
 from . import quality_defect_type
 from . import quality_complaint_line
 from . import quality_investigation_mixin
+from . import quality_tier_approval_mixin
 from . import helpdesk_ticket
 from . import stock_lot
 from . import stock_move

@@ -46,15 +46,16 @@ SATISFACTION_LEVELS = [
 
 class HelpdeskTicket(models.Model):
     _name = "helpdesk.ticket"
-    _inherit = ["helpdesk.ticket", "quality.investigation.mixin", "tier.validation"]
+    _inherit = [
+        "helpdesk.ticket",
+        "quality.investigation.mixin",
+        "quality.tier.approval.mixin",
+    ]
     # Tier validation binds to the remedy, not to the stage: tickets move by
     # stage, the remedy's approval is what reviewers validate.
     _state_field = "remedy_state"
-    _state_from = ["draft", "to_approve"]
-    _state_to = ["approved"]
     # No cancel state: a refusal must keep its reviews, for the record.
     _cancel_state = "no_cancel_state"
-    _tier_validation_manual_config = True
 
     # Intake
     is_quality_complaint = fields.Boolean(
@@ -567,13 +568,7 @@ class HelpdeskTicket(models.Model):
                         number=ticket.number,
                     )
                 )
-        self.invalidate_recordset(["need_validation"])
-        to_review = self.filtered("need_validation")
-        if to_review:
-            to_review.request_validation()
-            to_review.invalidate_recordset(["need_validation"])
-            to_review.write({"remedy_state": "to_approve"})
-        (self - to_review).write({"remedy_state": "approved"})
+        self._request_approval()
         return True
 
     def action_reset_remedy(self):
@@ -594,26 +589,6 @@ class HelpdeskTicket(models.Model):
             ticket.message_post(
                 body=self.env._("The remedy changed: its approval is reset to draft.")
             )
-
-    def _validate_tier(self, tiers=False):
-        res = super()._validate_tier(tiers)
-        self._sync_remedy_state_from_reviews()
-        return res
-
-    def _rejected_tier(self, tiers=False):
-        res = super()._rejected_tier(tiers)
-        self._sync_remedy_state_from_reviews()
-        return res
-
-    def _sync_remedy_state_from_reviews(self):
-        # need_validation is computed without dependencies: drop its cached
-        # value of before the reviews existed.
-        self.invalidate_recordset(["need_validation"])
-        for ticket in self.filtered(lambda t: t.remedy_state == "to_approve"):
-            if ticket.validation_status == "validated":
-                ticket.remedy_state = "approved"
-            elif ticket.validation_status == "rejected":
-                ticket.remedy_state = "rejected"
 
     def _tier_validation_check_write_allowed(self, vals):
         # The check runs a query per record; only complaints with remedy
@@ -672,63 +647,14 @@ class HelpdeskTicket(models.Model):
         return self._action_view_pickings(returns)
 
     def _create_return_of(self, delivery, lines):
-        qty_by_product = defaultdict(float)
-        for line in lines:
-            qty_by_product[line.product_id] += line.product_uom_id._compute_quantity(
-                line.quantity, line.product_id.uom_id
-            )
-        wizard = (
-            self.env["stock.return.picking"]
-            .with_context(active_id=delivery.id, active_model="stock.picking")
-            .create({"picking_id": delivery.id})
-        )
-        for return_line in wizard.product_return_moves:
-            wanted = qty_by_product.get(return_line.product_id, 0.0)
-            # no more than the delivery's move holds
-            quantity = min(wanted, return_line.move_quantity)
-            return_line.quantity = quantity
-            qty_by_product[return_line.product_id] = wanted - quantity
-        picking = wizard._create_return()
+        picking = delivery._quality_create_return(lines)
         picking.quality_ticket_id = self
         picking.message_post(
             body=self.env._(
                 "Return of the units of complaint %(number)s.", number=self.number
             )
         )
-        self._set_lots_on_moves(picking, lines)
         return picking
-
-    def _set_lots_on_moves(self, picking, lines):
-        """Receive the complained lots, not any lot of the product."""
-        for move in picking.move_ids.filtered(
-            lambda m: m.product_id.tracking != "none"
-        ):
-            product_lines = lines.filtered(
-                lambda line, m=move: line.product_id == m.product_id and line.lot_id
-            )
-            if not product_lines:
-                continue
-            move.move_line_ids.unlink()
-            remaining = move.product_uom_qty
-            commands = []
-            for line in product_lines:
-                quantity = min(line.quantity, remaining)
-                if quantity <= 0:
-                    break
-                remaining -= quantity
-                commands.append(
-                    Command.create(
-                        {
-                            "product_id": move.product_id.id,
-                            "lot_id": line.lot_id.id,
-                            "quantity": quantity,
-                            "location_id": move.location_id.id,
-                            "location_dest_id": move.location_dest_id.id,
-                            "picking_id": picking.id,
-                        }
-                    )
-                )
-            move.move_line_ids = commands
 
     def action_create_replacement(self):
         """A delivery of new units for the complained ones."""

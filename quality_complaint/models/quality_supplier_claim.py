@@ -34,13 +34,10 @@ class QualitySupplierClaim(models.Model):
 
     _name = "quality.supplier.claim"
     _description = "Supplier Claim"
-    _inherit = ["mail.thread", "mail.activity.mixin", "tier.validation"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "quality.tier.approval.mixin"]
     _order = "id desc"
     _check_company_auto = True
-    _state_from = ["draft", "to_approve"]
-    _state_to = ["approved"]
     _cancel_state = "cancelled"
-    _tier_validation_manual_config = True
 
     name = fields.Char(
         string="Reference", required=True, copy=False, readonly=True, default="/"
@@ -281,35 +278,8 @@ class QualitySupplierClaim(models.Model):
                         claim=claim.name,
                     )
                 )
-        self.invalidate_recordset(["need_validation"])
-        to_review = self.filtered("need_validation")
-        if to_review:
-            to_review.request_validation()
-            to_review.invalidate_recordset(["need_validation"])
-            # tier.validation refuses writes under review: this one is the review
-            to_review.with_context(skip_validation_check=True).write(
-                {"state": "to_approve"}
-            )
-        (self - to_review).write({"state": "approved"})
+        self._request_approval()
         return True
-
-    def _validate_tier(self, tiers=False):
-        res = super()._validate_tier(tiers)
-        self._sync_state_from_reviews()
-        return res
-
-    def _rejected_tier(self, tiers=False):
-        res = super()._rejected_tier(tiers)
-        self._sync_state_from_reviews()
-        return res
-
-    def _sync_state_from_reviews(self):
-        self.invalidate_recordset(["need_validation"])
-        for claim in self.filtered(lambda c: c.state == "to_approve"):
-            if claim.validation_status == "validated":
-                claim.state = "approved"
-            elif claim.validation_status == "rejected":
-                claim.with_context(skip_validation_check=True).state = "rejected"
 
     def action_send(self):
         """E-mail the vendor the claim appraisal report and wait for its
@@ -484,24 +454,8 @@ class QualitySupplierClaim(models.Model):
             )
         returns = self.env["stock.picking"]
         for receipt, receipt_complaint_lines in lines_by_receipt.items():
-            qty_by_product = defaultdict(float)
-            for line in receipt_complaint_lines:
-                qty_by_product[line.product_id] += line.quantity
-            wizard = (
-                self.env["stock.return.picking"]
-                .with_context(active_id=receipt.id, active_model="stock.picking")
-                .create({"picking_id": receipt.id})
-            )
-            for return_line in wizard.product_return_moves:
-                wanted = qty_by_product.get(return_line.product_id, 0.0)
-                quantity = min(wanted, return_line.move_quantity)
-                return_line.quantity = quantity
-                qty_by_product[return_line.product_id] = wanted - quantity
-            picking = wizard._create_return()
+            picking = receipt._quality_create_return(receipt_complaint_lines)
             picking.quality_claim_id = self
-            self.env["helpdesk.ticket"]._set_lots_on_moves(
-                picking, receipt_complaint_lines
-            )
             returns |= picking
         self.message_post(
             body=self.env._(
@@ -553,6 +507,31 @@ class QualitySupplierClaim(models.Model):
                 self.env._(
                     "No complaint line of the selection is traced to a vendor: "
                     "its lots have no receipt from a purchase order."
+                )
+            )
+        # A complaint is claimed once from each vendor: pressing the button
+        # twice, or drafting from a batch problem after its complaints, does
+        # not claim the same losses again.
+        open_claims = self.sudo().search(
+            [
+                ("ticket_ids", "in", lines.ticket_id.ids),
+                ("state", "not in", ("cancelled", "rejected")),
+            ]
+        )
+        claimed = {
+            (ticket, claim.partner_id)
+            for claim in open_claims
+            for ticket in claim.ticket_ids
+        }
+        lines = lines.filtered(
+            lambda line: (line.ticket_id, line.vendor_id) not in claimed
+        )
+        if not lines:
+            raise UserError(
+                self.env._(
+                    "These complaints are already claimed from their vendors: "
+                    "%(claims)s",
+                    claims=", ".join(open_claims.mapped("name")),
                 )
             )
         vals_list = []

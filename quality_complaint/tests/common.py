@@ -1,4 +1,5 @@
 from contextlib import contextmanager
+from datetime import datetime, time
 
 from odoo import Command
 from odoo.tests import freeze_time, new_test_user
@@ -98,6 +99,44 @@ class QualityComplaintCommon(BaseCommon):
         cls.lot_b = cls._create_lot("LOT-B")
         cls.purchase_order = cls._receive({cls.lot_a: 20, cls.lot_b: 20})
         cls.delivery_a = cls._deliver(cls.distributor, {cls.lot_a: 10})
+
+    @classmethod
+    def _create_factory_calendar(cls, holiday):
+        """Monday to Friday, 8-12 and 13-17 UTC, with a public holiday on the
+        date `holiday`."""
+        calendar = cls.env["resource.calendar"].create(
+            {
+                "name": "Factory hours (UTC)",
+                "tz": "UTC",
+                "company_id": False,
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"{day} {period}",
+                            "dayofweek": str(day),
+                            "hour_from": start,
+                            "hour_to": stop,
+                            "day_period": period,
+                        }
+                    )
+                    for day in range(5)
+                    for period, start, stop in (
+                        ("morning", 8, 12),
+                        ("afternoon", 13, 17),
+                    )
+                ],
+            }
+        )
+        cls.env["resource.calendar.leaves"].create(
+            {
+                "name": "Public holiday",
+                "calendar_id": calendar.id,
+                "date_from": datetime.combine(holiday, time.min),
+                "date_to": datetime.combine(holiday, time(23, 59, 59)),
+                "time_type": "leave",
+            }
+        )
+        return calendar
 
     @classmethod
     def _create_lot(cls, name, product=None):

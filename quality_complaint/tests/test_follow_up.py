@@ -1,6 +1,5 @@
 from datetime import date, datetime
 
-from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
@@ -14,39 +13,7 @@ class TestFollowUp(QualityComplaintCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Factory hours (UTC)",
-                "tz": "UTC",
-                "company_id": False,
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": stop,
-                            "day_period": period,
-                        }
-                    )
-                    for day in range(5)
-                    for period, start, stop in (
-                        ("morning", 8, 12),
-                        ("afternoon", 13, 17),
-                    )
-                ],
-            }
-        )
-        # Monday 12 January is a public holiday
-        cls.env["resource.calendar.leaves"].create(
-            {
-                "name": "Public holiday",
-                "calendar_id": cls.calendar.id,
-                "date_from": datetime(2026, 1, 12, 0, 0),
-                "date_to": datetime(2026, 1, 12, 23, 59, 59),
-                "time_type": "leave",
-            }
-        )
+        cls.calendar = cls._create_factory_calendar(date(2026, 1, 12))
         cls.team.resource_calendar_id = cls.calendar
         cls.activity_type = cls.env.ref(
             "quality_complaint.mail_activity_type_follow_up"

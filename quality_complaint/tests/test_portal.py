@@ -227,3 +227,14 @@ class TestPortal(HttpCase):
         self.assertEqual(complaint.quality_phase, "investigation")
         self.assertEqual(complaint.complaint_line_ids.product_id, self.product)
         self.assertEqual(complaint.complaint_line_ids.quantity, 3)
+
+    def test_form_offers_the_products_delivered_to_the_customer(self):
+        if not self.env.ref(
+            "quality_complaint.user_portal_distributor_demo", raise_if_not_found=False
+        ):
+            self.skipTest("installed without demo data")
+        self.authenticate("distributor", "distributor")
+        page = self.url_open("/my/quality/complaint/new")
+        delivered = self.env.ref("quality_complaint.product_water_purifier_demo")
+        self.assertIn(f'<option value="{delivered.id}"', page.text)
+        self.assertEqual(page.text.count("<option value="), 2, "one product + empty")

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
@@ -17,40 +17,7 @@ class TestSla(QualityComplaintCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Factory hours (UTC)",
-                "tz": "UTC",
-                "company_id": False,
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"{day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": start,
-                            "hour_to": stop,
-                            "day_period": period,
-                        },
-                    )
-                    for day in range(5)
-                    for period, start, stop in (
-                        ("morning", 8, 12),
-                        ("afternoon", 13, 17),
-                    )
-                ],
-            }
-        )
-        cls.env["resource.calendar.leaves"].create(
-            {
-                "name": "Public holiday",
-                "calendar_id": cls.calendar.id,
-                "date_from": datetime(2026, 1, 5, 0, 0),
-                "date_to": datetime(2026, 1, 5, 23, 59, 59),
-                "time_type": "leave",
-            }
-        )
+        cls.calendar = cls._create_factory_calendar(date(2026, 1, 5))
         cls.team.resource_calendar_id = cls.calendar
         cls.team.user_id = cls.manager
         cls.policies = {

@@ -116,6 +116,21 @@ class TestSupplierClaim(QualityComplaintCommon):
         self.assertEqual(empty.purchase_order_ids, order)
         self.assertFalse(empty.line_ids)
 
+    def test_a_complaint_is_claimed_once_per_vendor(self):
+        claim = self._claim_for(self.ticket_a)
+        count = self.Claim.search_count([])
+        with self.assertRaisesMessage(UserError, "already claimed"):
+            self.ticket_a.action_create_supplier_claims()
+        self.assertEqual(self.Claim.search_count([]), count)
+        # with another complaint, only the new one is claimed
+        (self.ticket_a | self.ticket_c).action_create_supplier_claims()
+        self.assertEqual(self.ticket_a.supplier_claim_ids, claim)
+        self.assertEqual(self.ticket_c.supplier_claim_ids.ticket_ids, self.ticket_c)
+        # a cancelled claim frees its complaints
+        claim.action_cancel()
+        self.ticket_a.action_create_supplier_claims()
+        self.assertEqual(len(self.ticket_a.supplier_claim_ids), 2)
+
     def test_no_vendor_traced_is_refused(self):
         lot = self._create_lot("LOT-NOWHERE")
         ticket = self._create_complaint(lines=[(lot, 1)])

@@ -434,6 +434,11 @@ class HelpdeskTicket(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         tickets = super().create(vals_list)
+        # helpdesk_mgmt dates the closure when the stage is written: a complaint
+        # created closed (imported, demo) was closed when it was created
+        tickets.filtered(
+            lambda t: t.is_quality_complaint and t.stage_id.closed and not t.closed_date
+        ).closed_date = fields.Datetime.now()
         tickets._check_phase_gates({})
         tickets._sla_sync()
         tickets._sla_reach_phase()

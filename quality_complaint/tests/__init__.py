@@ -16,3 +16,4 @@ from . import test_reporting
 from . import test_portal
 from . import test_portal_hardening
 from . import test_dashboard_access
+from . import test_closed_date

@@ -290,9 +290,10 @@ def insert_complaints(env, fixtures, count, rng, hot):
         """
         INSERT INTO helpdesk_ticket (name, description, number, team_id, stage_id,
                company_id, priority, active, is_quality_complaint, quality_phase,
-               create_uid, write_uid, create_date, write_date, last_stage_update)
+               create_uid, write_uid, create_date, write_date, last_stage_update,
+               rating_status, remedy_state)
         SELECT 'Benchmark', '<p>x</p>', 'BB' || n, %s, %s, %s, '1', true, true,
-               'triage', 1, 1, now(), now(), now()
+               'triage', 1, 1, now(), now(), now(), 'stage_change', 'draft'
           FROM generate_series(1, %s) n
         RETURNING id
         """,

@@ -166,6 +166,9 @@ def bench_quality_complaint(db, sizes, plan_size):
             intake,
             plan_size,
             is_quality_complaint="true",
+            # NOT NULL columns of helpdesk_mgmt_rating and of the remedy
+            rating_status="'stage_change'",
+            remedy_state="'draft'",
             severity="'major'",
             quality_phase="'intake'",
         )
@@ -184,6 +187,9 @@ def bench_quality_complaint(db, sizes, plan_size):
                 intake,
                 size,
                 is_quality_complaint="true",
+                # NOT NULL columns of helpdesk_mgmt_rating and of the remedy
+                rating_status="'stage_change'",
+                remedy_state="'draft'",
                 severity="'major'",
                 quality_phase="'intake'",
             )

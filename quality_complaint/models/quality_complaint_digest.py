@@ -10,6 +10,8 @@ from odoo.tools import format_date
 _logger = logging.getLogger(__name__)
 
 PERIODS = [("weekly", "Weekly"), ("monthly", "Monthly")]
+# Lists of the digest are cut at this length (with the number left out).
+LIST_LIMIT = 30
 
 
 class QualityComplaintDigest(models.Model):
@@ -227,15 +229,25 @@ class QualityComplaintDigest(models.Model):
             "breached_tickets": Ticket.search(
                 open_tickets + [("sla_status", "=", "breached")],
                 order="sla_deadline",
+                limit=LIST_LIMIT,
+            ),
+            "breached_count": Ticket.search_count(
+                open_tickets + [("sla_status", "=", "breached")]
             ),
             "critical_tickets": Ticket.search(
-                open_tickets + [("severity", "=", "critical")], order="create_date"
+                open_tickets + [("severity", "=", "critical")],
+                order="create_date",
+                limit=LIST_LIMIT,
+            ),
+            "critical_count": Ticket.search_count(
+                open_tickets + [("severity", "=", "critical")]
             ),
             "open_issues": issues,
             "new_issues": issues.filtered(
                 lambda issue: start <= issue.detected_date < stop
             ),
-            "overdue_actions": overdue_actions,
+            "overdue_actions": overdue_actions[:LIST_LIMIT],
+            "overdue_count": len(overdue_actions),
             "claimed": claims["claimed"],
             "recovered": claims["recovered"],
             "currency": company.currency_id,

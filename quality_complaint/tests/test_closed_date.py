@@ -1,4 +1,6 @@
+import importlib.util
 from datetime import date, datetime
+from pathlib import Path
 
 from odoo.tests import tagged
 
@@ -39,3 +41,22 @@ class TestClosedDate(QualityComplaintCommon):
             self.company, date(2026, 3, 2), date(2026, 3, 8)
         )
         self.assertEqual(values["closed_count"], 1)
+
+    def test_migration_dates_complaints_closed_before(self):
+        """18.0.1.4.0 dates the complaints created closed before it."""
+        with self._at(datetime(2026, 3, 3, 9, 0)):
+            complaint = self._create_closed()
+        complaint.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE helpdesk_ticket SET closed_date = NULL,"
+            " last_stage_update = '2026-03-04 10:00:00' WHERE id = %s",
+            [complaint.id],
+        )
+        path = Path(__file__).parent.parent / "migrations/18.0.1.4.0/post-migration.py"
+        spec = importlib.util.spec_from_file_location("qc_migration_1_4", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.3.0")
+        complaint.invalidate_recordset()
+        self.assertEqual(complaint.closed_date, datetime(2026, 3, 4, 10, 0))
+        self.assertTrue(self.env.ref("stock.stock_location_suppliers").allow_locked)

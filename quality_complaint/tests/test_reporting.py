@@ -2,6 +2,7 @@ import base64
 import json
 import re
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
@@ -138,6 +139,29 @@ class TestReporting(QualityComplaintCommon):
         ):
             self.assertIn(text, body)
         self.assertNotIn(later.number, body)
+
+    def test_digest_lists_are_cut(self):
+        self._dataset()
+        for index in range(2):
+            self._create_complaint(
+                name=f"Smoke from the pump {index}",
+                safety_risk=True,
+                defect_type_id=self.defect_leak.id,
+            )
+        with patch(
+            "odoo.addons.quality_complaint.models.quality_complaint_digest.LIST_LIMIT",
+            1,
+        ):
+            values = self.Digest._digest_values(
+                self.company, date(2026, 3, 2), date(2026, 3, 8)
+            )
+            body = self.env["ir.qweb"]._render(
+                "quality_complaint.quality_complaint_digest_mail",
+                dict(values, company=self.company),
+            )
+        self.assertEqual(len(values["critical_tickets"]), 1)
+        self.assertGreaterEqual(values["critical_count"], 3)
+        self.assertIn(f"and {values['critical_count'] - 1} more", str(body))
 
     def test_one_digest_per_period(self):
         self._dataset()

@@ -38,6 +38,7 @@
         "data/mail_activity_type_data.xml",
         "data/tier_definition_data.xml",
         "data/quality_supplier_claim_data.xml",
+        "data/stock_location_data.xml",
         "views/quality_defect_type_views.xml",
         "views/quality_complaint_line_views.xml",
         "views/quality_sla_policy_views.xml",

@@ -652,7 +652,10 @@ class HelpdeskTicket(models.Model):
         return self._action_view_pickings(returns)
 
     def _create_return_of(self, delivery, lines):
-        picking = delivery._quality_create_return(lines)
+        # complained goods are inspected apart from sellable stock
+        picking = delivery._quality_create_return(
+            lines, location_dest=self.company_id.quality_quarantine_location_id
+        )
         picking.quality_ticket_id = self
         picking.message_post(
             body=self.env._(

@@ -9,3 +9,11 @@ class ResCompany(models.Model):
         default=10,
         help="Days the vendor has to answer a supplier claim once it is sent.",
     )
+    quality_quarantine_location_id = fields.Many2one(
+        comodel_name="stock.location",
+        string="Complaint Returns Location",
+        domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
+        help="Where goods returned by customers for a complaint are received, "
+        "apart from sellable stock; it accepts held (blocked) lots. Empty: the "
+        "return's usual destination.",
+    )

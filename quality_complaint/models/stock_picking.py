@@ -29,7 +29,7 @@ class StockPicking(models.Model):
         self.quality_ticket_id._update_remedy_done()
         return res
 
-    def _quality_create_return(self, complaint_lines):
+    def _quality_create_return(self, complaint_lines, location_dest=None):
         """Return this transfer's units of the complaint lines through Odoo's
         return wizard (a delivery comes back from the customer, a receipt goes
         back to the vendor), with the complained lots."""
@@ -51,6 +51,9 @@ class StockPicking(models.Model):
             return_line.quantity = quantity
             qty_by_product[return_line.product_id] = wanted - quantity
         picking = wizard._create_return()
+        if location_dest:
+            picking.location_dest_id = location_dest
+            picking.move_ids.location_dest_id = location_dest
         picking._quality_set_lots(complaint_lines)
         return picking
 

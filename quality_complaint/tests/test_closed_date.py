@@ -60,3 +60,7 @@ class TestClosedDate(QualityComplaintCommon):
         complaint.invalidate_recordset()
         self.assertEqual(complaint.closed_date, datetime(2026, 3, 4, 10, 0))
         self.assertTrue(self.env.ref("stock.stock_location_suppliers").allow_locked)
+        self.assertEqual(
+            self.env.ref("base.main_company").quality_quarantine_location_id,
+            self.env.ref("quality_complaint.stock_location_quality_quarantine"),
+        )

@@ -135,6 +135,29 @@ class TestRemedy(QualityComplaintCommon):
         self.assertEqual(sum(returned.move_line_ids.mapped("quantity")), 2)
         self.assertEqual(ticket.return_picking_count, 1)
         self.assertEqual(ticket.replacement_picking_count, 0)
+        quarantine = self.env.ref("quality_complaint.stock_location_quality_quarantine")
+        self.assertEqual(returned.location_dest_id, quarantine)
+        self.assertEqual(returned.move_line_ids.location_dest_id, quarantine)
+
+    def test_held_lot_comes_back_into_quarantine(self):
+        """A lot held by a batch problem can still be received back from the
+        customer: into quarantine, apart from sellable stock."""
+        self.lot_a.with_context(bypass_lock_permission_check=True).locked = True
+        ticket = self._in_execution("replace")
+        ticket.action_create_return()
+        returned = ticket.remedy_picking_ids
+        returned.move_ids.picked = True
+        returned.button_validate()
+        self.assertEqual(returned.state, "done")
+        quarantine = self.env.ref("quality_complaint.stock_location_quality_quarantine")
+        quant = self.env["stock.quant"].search(
+            [("lot_id", "=", self.lot_a.id), ("location_id", "=", quarantine.id)]
+        )
+        self.assertEqual(quant.quantity, 2)
+        # nothing is reserved from quarantine for a delivery
+        self.assertNotIn(
+            quarantine, self.env.ref("stock.warehouse0").lot_stock_id.child_ids
+        )
 
     def test_replacement_delivery(self):
         ticket = self._in_execution("replace", lines=[(self.lot_a, 2), (self.lot_b, 1)])

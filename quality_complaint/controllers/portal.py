@@ -8,8 +8,6 @@ from odoo.tools import plaintext2html
 
 from odoo.addons.helpdesk_mgmt.controllers.myaccount import CustomerPortalHelpdesk
 
-from ..models.helpdesk_ticket import SATISFACTION_LEVELS
-
 
 class QualityComplaintPortal(CustomerPortalHelpdesk):
     """Customers and distributors file product-quality complaints and answer
@@ -223,7 +221,12 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
             )
         except (AccessError, MissingError):
             return request.not_found()
-        levels = dict(SATISFACTION_LEVELS)
+        # the levels' labels in the customer's language, for the chatter note
+        levels = dict(
+            request.env["helpdesk.ticket"]
+            ._fields["satisfaction"]
+            ._description_selection(request.env)
+        )
         if not ticket.is_quality_complaint or ticket.quality_phase != "follow_up":
             return request.not_found()
         url = f"/my/ticket/{ticket.id}"

@@ -7,6 +7,11 @@ from . import quality_complaint_line
 from . import quality_investigation_mixin
 from . import quality_tier_approval_mixin
 from . import helpdesk_ticket
+from . import helpdesk_ticket_phase
+from . import helpdesk_ticket_sla
+from . import helpdesk_ticket_investigation
+from . import helpdesk_ticket_remedy
+from . import helpdesk_ticket_follow_up
 from . import stock_lot
 from . import stock_move
 from . import quality_sla_policy

@@ -41,10 +41,8 @@ class PurchaseOrder(models.Model):
                     "purchase_order_ids": [fields.Command.set(self.ids)],
                 }
             )
-        return Claim._action_open_claims(claims)
+        return claims._action_open()
 
     def action_view_supplier_claims(self):
         self.ensure_one()
-        return self.env["quality.supplier.claim"]._action_open_claims(
-            self.supplier_claim_ids
-        )
+        return self.supplier_claim_ids._action_open()

@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..tools import action_open_records
+
 CLAIM_STATES = [
     ("draft", "Draft"),
     ("to_approve", "To Approve"),
@@ -406,11 +408,7 @@ class QualitySupplierClaim(models.Model):
                 }
             )
         )
-        action = self.env["ir.actions.actions"]._for_xml_id(
-            "account.action_move_in_refund_type"
-        )
-        action.update(views=[(False, "form")], res_id=refund.id)
-        return action
+        return action_open_records(refund, "account.action_move_in_refund_type")
 
     def _get_defective_lines(self):
         """The complaint lines of the claim's lots (its complaints' or batch
@@ -463,32 +461,29 @@ class QualitySupplierClaim(models.Model):
                 pickings=", ".join(returns.mapped("name")),
             )
         )
-        return self._action_view(returns, "stock.action_picking_tree_all")
+        return action_open_records(returns, "stock.action_picking_tree_all")
 
-    def _action_view(self, records, xmlid):
-        action = self.env["ir.actions.actions"]._for_xml_id(xmlid)
-        if len(records) == 1:
-            action.update(views=[(False, "form")], res_id=records.id)
-        else:
-            action["domain"] = [("id", "in", records.ids)]
-        action["context"] = {"create": False}
-        return action
+    def _action_open(self):
+        """Open these claims: the form of one, the list of several."""
+        return action_open_records(
+            self, "quality_complaint.quality_supplier_claim_action"
+        )
 
     def action_view_refunds(self):
         self.ensure_one()
-        return self._action_view(
+        return action_open_records(
             self.refund_move_ids, "account.action_move_in_refund_type"
         )
 
     def action_view_returns(self):
         self.ensure_one()
-        return self._action_view(
+        return action_open_records(
             self.return_picking_ids, "stock.action_picking_tree_all"
         )
 
     def action_view_tickets(self):
         self.ensure_one()
-        return self._action_view(
+        return action_open_records(
             self.ticket_ids, "quality_complaint.helpdesk_ticket_action_quality"
         )
 
@@ -640,9 +635,3 @@ class QualitySupplierClaim(models.Model):
                     )
                 )
         return commands
-
-    @api.model
-    def _action_open_claims(self, claims):
-        return self._action_view(
-            claims, "quality_complaint.quality_supplier_claim_action"
-        )

@@ -1,0 +1,204 @@
+# The deadline milestones of a complaint (quality.complaint.sla): planned from
+# the policies, re-planned on severity or team changes, met by phases and replies.
+from odoo import api, fields, models
+
+from .helpdesk_ticket_stage import FORWARD_PHASES
+
+SLA_STATUSES = [
+    ("on_track", "On Track"),
+    ("at_risk", "At Risk"),
+    ("breached", "Breached"),
+    ("done", "Done"),
+]
+# Writing these re-plans the SLA milestones (severity is computed from the last two).
+SLA_PLANNING_FIELDS = {"severity", "team_id", "defect_type_id", "safety_risk"}
+
+
+class HelpdeskTicket(models.Model):
+    _inherit = "helpdesk.ticket"
+
+    sla_ids = fields.One2many(
+        comodel_name="quality.complaint.sla",
+        inverse_name="ticket_id",
+        string="SLA Milestones",
+        groups="quality_complaint.group_quality_complaint_user",
+    )
+    sla_status = fields.Selection(
+        selection=SLA_STATUSES,
+        string="SLA Status",
+        compute="_compute_sla_status",
+        store=True,
+        index=True,
+        help="The worst of the milestones still to reach.",
+    )
+    sla_deadline = fields.Datetime(
+        string="Next SLA Deadline", compute="_compute_sla_status", store=True
+    )
+    sla_countdown = fields.Char(string="Time Left", compute="_compute_sla_countdown")
+
+    @api.depends("sla_ids.state", "sla_ids.is_at_risk", "sla_ids.reached_date")
+    def _compute_sla_status(self):
+        for ticket in self:
+            slas = ticket.sla_ids.filtered(lambda sla: sla.state != "cancelled")
+            open_slas = slas.filtered(
+                lambda sla: sla.state in ("running", "breached")
+                and not sla.reached_date
+            )
+            running = open_slas.filtered(lambda sla: sla.state == "running")
+            ticket.sla_deadline = min(running.mapped("deadline"), default=False)
+            if any(sla.state == "breached" for sla in open_slas):
+                ticket.sla_status = "breached"
+            elif any(running.mapped("is_at_risk")):
+                ticket.sla_status = "at_risk"
+            elif open_slas:
+                ticket.sla_status = "on_track"
+            else:
+                ticket.sla_status = "done" if slas else False
+
+    @api.depends("sla_deadline")
+    def _compute_sla_countdown(self):
+        now = fields.Datetime.now()
+        for ticket in self:
+            if not ticket.sla_deadline:
+                ticket.sla_countdown = False
+                continue
+            minutes = int((ticket.sla_deadline - now).total_seconds() // 60)
+            hours, rest = divmod(abs(minutes), 60)
+            if minutes >= 0:
+                ticket.sla_countdown = self.env._(
+                    "%(hours)s h %(minutes)02d min left", hours=hours, minutes=rest
+                )
+            else:
+                ticket.sla_countdown = self.env._(
+                    "overdue by %(hours)s h %(minutes)02d min",
+                    hours=hours,
+                    minutes=rest,
+                )
+
+    def _message_post_after_hook(self, message, msg_vals):
+        # The first public answer of the company to the customer meets `response`.
+        res = super()._message_post_after_hook(message, msg_vals)
+        if (
+            message.message_type == "comment"
+            and not message.is_internal
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and message.author_id.user_ids.filtered(lambda user: not user.share)
+        ):
+            self.sudo().sla_ids.filtered(
+                lambda sla: sla.milestone == "response" and not sla.reached_date
+            )._reach(fields.Datetime.now())
+        return res
+
+    # ------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------
+
+    def _sla_on_write(self, vals):
+        """Hook of `write`: re-plan, meet or cancel the milestones the written
+        values concern."""
+        stage_changed = "stage_id" in vals
+        if stage_changed or SLA_PLANNING_FIELDS & set(vals):
+            self._sla_sync()
+        if stage_changed:
+            self._sla_reach_phase()
+        if "active" in vals and not vals["active"]:
+            self.sudo().sla_ids._cancel_running()
+
+    def _sla_sync(self):
+        """Create the milestones the complaints' policies call for and re-plan
+        the ones not reached yet (severity, team or phase changed). Deadlines of
+        all complaints are planned together."""
+        Sla = self.env["quality.complaint.sla"].sudo()
+        complaints = self.filtered(lambda t: t.is_quality_complaint and t.active)
+        (self - complaints).sudo().sla_ids._cancel_running()
+        if not complaints:
+            return
+        policies = self.env["quality.sla.policy"].sudo().search([])
+        now = fields.Datetime.now()
+        to_create, to_replan, to_cancel = [], [], Sla
+        applicable_by_key = {}  # complaints of one company, team and severity
+        for ticket in complaints:
+            key = (ticket.company_id, ticket.team_id, ticket.severity)
+            if key not in applicable_by_key:
+                applicable_by_key[key] = policies._get_applicable(ticket)
+            applicable = applicable_by_key[key]
+            current = {
+                sla.milestone: sla
+                for sla in ticket.sudo().sla_ids
+                if sla.state != "cancelled"
+            }
+            for milestone, sla in current.items():
+                if milestone not in applicable and not sla.reached_date:
+                    to_cancel |= sla
+            for milestone, policy in applicable.items():
+                sla = current.get(milestone)
+                if sla:
+                    if not sla.reached_date:
+                        to_replan.append((sla, policy))
+                    continue
+                if policy.start_phase:
+                    if not ticket._has_reached_phase(policy.start_phase):
+                        continue
+                    start = now
+                else:
+                    start = ticket.create_date or now
+                to_create.append((policy, ticket, start))
+        to_cancel._cancel_running()
+        plans = [(policy, sla.ticket_id, sla.start_date) for sla, policy in to_replan]
+        plans += to_create
+        values = Sla._plan_values(plans)
+        for (sla, policy), planned in zip(to_replan, values, strict=False):
+            if sla.policy_id != policy or sla.deadline != planned["deadline"]:
+                sla.write(
+                    dict(
+                        planned,
+                        policy_id=policy.id,
+                        state="running",
+                        is_at_risk=False,
+                        team_id=sla.ticket_id.team_id.id,
+                        severity=sla.ticket_id.severity,
+                    )
+                )
+        Sla.create(
+            [
+                dict(
+                    planned,
+                    ticket_id=ticket.id,
+                    policy_id=policy.id,
+                    milestone=policy.milestone,
+                    start_date=start,
+                    state="running",
+                    is_at_risk=False,
+                    # given, not computed: no second UPDATE of every new milestone
+                    met_pct=0.0,
+                    company_id=ticket.company_id.id,
+                    team_id=ticket.team_id.id,
+                    severity=ticket.severity,
+                )
+                for (policy, ticket, start), planned in zip(
+                    to_create, values[len(to_replan) :], strict=True
+                )
+            ]
+        )
+
+    def _sla_reach_phase(self):
+        """Meet the milestones whose target phase the complaints entered (or
+        passed); a rejected complaint's running milestones are cancelled."""
+        now = fields.Datetime.now()
+        Sla = self.env["quality.complaint.sla"].sudo()
+        to_reach, to_cancel = Sla, Sla
+        for ticket in self.filtered("is_quality_complaint"):
+            open_slas = ticket.sudo().sla_ids.filtered(
+                lambda sla: sla.state in ("running", "breached")
+                and not sla.reached_date
+            )
+            if ticket.quality_phase == "rejected":
+                to_cancel |= open_slas
+            elif ticket.quality_phase in FORWARD_PHASES:
+                to_reach |= open_slas.filtered(
+                    lambda sla, t=ticket: t._has_reached_phase(
+                        sla.policy_id.target_phase
+                    )
+                )
+        to_cancel._cancel_running()
+        to_reach._reach(now)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools import format_datetime, split_every
+from odoo.tools import create_index, format_datetime, split_every
 
 from .quality_defect_type import SEVERITIES
 from .quality_sla_policy import MILESTONES
@@ -83,18 +83,19 @@ class QualityComplaintSla(models.Model):
 
     def init(self):
         # The SLA check scans running milestones by due date only.
-        self.env.cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS quality_complaint_sla_running_deadline_index
-                ON quality_complaint_sla (deadline) WHERE state = 'running'
-            """
+        create_index(
+            self.env.cr,
+            "quality_complaint_sla_running_deadline_index",
+            self._table,
+            ["deadline"],
+            where="state = 'running'",
         )
-        self.env.cr.execute(
-            """
-            CREATE INDEX IF NOT EXISTS quality_complaint_sla_running_at_risk_index
-                ON quality_complaint_sla (at_risk_date)
-             WHERE state = 'running' AND is_at_risk IS NOT TRUE
-            """
+        create_index(
+            self.env.cr,
+            "quality_complaint_sla_running_at_risk_index",
+            self._table,
+            ["at_risk_date"],
+            where="state = 'running' AND is_at_risk IS NOT TRUE",
         )
 
     @api.depends("state")
@@ -112,16 +113,6 @@ class QualityComplaintSla(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _get_calendar(self, policy, ticket):
-        """Policy calendar, else team calendar, else company calendar, else none
-        (hours then count around the clock)."""
-        return (
-            policy.calendar_id
-            or ticket.team_id.resource_calendar_id
-            or ticket.company_id.resource_calendar_id
-        )
-
-    @api.model
     def _plan_values(self, plans):
         """Deadlines and at-risk dates for milestones to create or re-plan.
 
@@ -133,7 +124,7 @@ class QualityComplaintSla(models.Model):
         """
         by_calendar = defaultdict(list)
         for index, (policy, ticket, _start) in enumerate(plans):
-            by_calendar[self._get_calendar(policy, ticket)].append(index)
+            by_calendar[policy._get_calendar(ticket)].append(index)
         values = [None] * len(plans)
         for calendar, indexes in by_calendar.items():
             requests = []

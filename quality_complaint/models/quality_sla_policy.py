@@ -113,17 +113,15 @@ class QualitySlaPolicy(models.Model):
                     )
                 )
 
-    @api.model
-    def _get_applicable(self, policies, ticket):
-        """The most specific policy of each milestone for `ticket`.
+    def _get_applicable(self, ticket):
+        """The most specific of these policies for each milestone of `ticket`.
 
-        :param policies: all active policies, searched once by the caller
         :return: {milestone: policy}
         """
         best = {}
         # A complaint not classified yet is timed as a major one.
         severity = ticket.severity or "major"
-        for policy in policies:
+        for policy in self:
             if (
                 (policy.company_id and policy.company_id != ticket.company_id)
                 or (policy.team_id and policy.team_id != ticket.team_id)
@@ -135,3 +133,14 @@ class QualitySlaPolicy(models.Model):
             if not current or rank > current[0]:
                 best[policy.milestone] = (rank, policy)
         return {milestone: policy for milestone, (_rank, policy) in best.items()}
+
+    def _get_calendar(self, ticket):
+        """The calendar this policy's hours count in for `ticket`: its own,
+        else the team's, else the company's, else none (hours then count around
+        the clock)."""
+        self.ensure_one()
+        return (
+            self.calendar_id
+            or ticket.team_id.resource_calendar_id
+            or ticket.company_id.resource_calendar_id
+        )

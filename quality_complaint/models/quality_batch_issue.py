@@ -1,15 +1,11 @@
 import logging
 from collections import defaultdict
-from datetime import timedelta
 
 import psycopg2
-from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, mute_logger
-
-from .quality_batch_rule import SCOPE_KEYS
 
 _logger = logging.getLogger(__name__)
 
@@ -24,14 +20,6 @@ ISSUE_STATES = [
 CLOSED_STATES = ("closed", "dismissed")
 KEY_FIELDS = ("product_id", "lot_id", "defect_type_id", "partner_id")
 OPEN_ISSUE_INDEX = "quality_batch_issue_open_key_uniq"
-# Line column of each key field.
-LINE_COLUMNS = {
-    "product_id": "product_id",
-    "lot_id": "lot_id",
-    "defect_type_id": "defect_type_id",
-    "partner_id": "commercial_partner_id",
-}
-COMPARISONS = {">=": SQL(">="), ">": SQL(">")}
 
 
 class QualityBatchIssue(models.Model):
@@ -181,22 +169,6 @@ class QualityBatchIssue(models.Model):
         for issue in self:
             issue.supplier_claim_count = len(issue.supplier_claim_ids)
 
-    def action_create_supplier_claims(self):
-        """Claims on the vendors of the problem's lots (one per vendor)."""
-        self.ensure_one()
-        Claim = self.env["quality.supplier.claim"]
-        claims = Claim._create_from_complaint_lines(self.line_ids, batch_issue=self)
-        return Claim._action_open_claims(claims)
-
-    def action_view_supplier_claims(self):
-        self.ensure_one()
-        return self.env["quality.supplier.claim"]._action_open_claims(
-            self.supplier_claim_ids
-        )
-
-    def _get_lots(self):
-        return self.lot_id | self.line_ids.lot_id
-
     @api.depends("held_lot_ids")
     def _compute_held_quant_ids(self):
         quants = self.env["stock.quant"].search(
@@ -231,6 +203,10 @@ class QualityBatchIssue(models.Model):
             issue.delivered_move_line_ids = lines
             issue.customer_count = len(lines.picking_partner_id.commercial_partner_id)
 
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -253,19 +229,6 @@ class QualityBatchIssue(models.Model):
     # ------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------
-
-    def _set_state(self, allowed, state):
-        wrong = self.filtered(lambda issue: issue.state not in allowed)
-        if wrong:
-            labels = dict(self._fields["state"]._description_selection(self.env))
-            raise UserError(
-                self.env._(
-                    "%(issues)s cannot become %(state)s from their current state.",
-                    issues=", ".join(wrong.mapped("name")),
-                    state=labels[state],
-                )
-            )
-        self.write({"state": state})
 
     def action_confirm(self):
         self._set_state(("detected",), "confirmed")
@@ -301,12 +264,6 @@ class QualityBatchIssue(models.Model):
         action["context"] = {"active_ids": self.ids}
         return action
 
-    def _dismiss(self, reason):
-        if not (reason or "").strip():
-            raise UserError(self.env._("Give the reason why the problem is dismissed."))
-        self._set_state(("detected", "confirmed", "contained"), "dismissed")
-        self.write({"dismiss_reason": reason, "dismissed_date": fields.Datetime.now()})
-
     def action_hold_lots(self):
         self._check_manager()
         self._hold_lots()
@@ -336,9 +293,47 @@ class QualityBatchIssue(models.Model):
         action["context"] = {"create": False}
         return action
 
+    def action_create_supplier_claims(self):
+        """Claims on the vendors of the problem's lots (one per vendor)."""
+        self.ensure_one()
+        claims = self.env["quality.supplier.claim"]._create_from_complaint_lines(
+            self.line_ids, batch_issue=self
+        )
+        return claims._action_open()
+
+    def action_view_supplier_claims(self):
+        self.ensure_one()
+        return self.supplier_claim_ids._action_open()
+
+    # ------------------------------------------------------------
+    # Business: workflow
+    # ------------------------------------------------------------
+
+    def _set_state(self, allowed, state):
+        wrong = self.filtered(lambda issue: issue.state not in allowed)
+        if wrong:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "%(issues)s cannot become %(state)s from their current state.",
+                    issues=", ".join(wrong.mapped("name")),
+                    state=labels[state],
+                )
+            )
+        self.write({"state": state})
+
+    def _dismiss(self, reason):
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason why the problem is dismissed."))
+        self._set_state(("detected", "confirmed", "contained"), "dismissed")
+        self.write({"dismiss_reason": reason, "dismissed_date": fields.Datetime.now()})
+
     # ------------------------------------------------------------
     # Business: containment
     # ------------------------------------------------------------
+
+    def _get_lots(self):
+        return self.lot_id | self.line_ids.lot_id
 
     def _check_manager(self):
         if not self.env.user.has_group("quality_complaint.group_quality_manager"):
@@ -394,163 +389,6 @@ class QualityBatchIssue(models.Model):
     # ------------------------------------------------------------
     # Business: detection
     # ------------------------------------------------------------
-
-    @api.model
-    def _query_rule_groups(self, rule):
-        """The groups of complaint lines over the rule's threshold, in one query.
-
-        :return: list of dicts with the key fields, `qty`, `installed_base`,
-                 `ratio`, `line_ids`, `ticket_ids` and `last_line_date`
-        """
-        keys = SCOPE_KEYS[rule.scope]
-        today = fields.Date.context_today(self)
-        line_key = SQL(", ").join(
-            SQL("l.%s AS %s", SQL.identifier(LINE_COLUMNS[key]), SQL.identifier(key))
-            for key in keys
-        )
-        group_key = SQL(", ").join(
-            SQL.identifier("l", LINE_COLUMNS[key]) for key in keys
-        )
-        conditions = [
-            SQL("l.company_id = %s", rule.company_id.id),
-            SQL("l.date >= %s", today - timedelta(days=rule.window_days)),
-            SQL("t.is_quality_complaint"),
-            SQL("t.active"),
-            SQL("t.quality_phase IS DISTINCT FROM 'rejected'"),
-        ]
-        conditions += [
-            SQL("l.%s IS NOT NULL", SQL.identifier(LINE_COLUMNS[key])) for key in keys
-        ]
-        if rule.product_ids:
-            conditions.append(SQL("l.product_id = ANY(%s)", rule.product_ids.ids))
-        if rule.categ_ids:
-            conditions.append(
-                SQL(
-                    """l.product_id IN (
-                        SELECT pp.id FROM product_product pp
-                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                          JOIN product_category pc ON pc.id = pt.categ_id
-                         WHERE pc.parent_path LIKE ANY(%s))""",
-                    [f"{path}%" for path in rule.categ_ids.mapped("parent_path")],
-                )
-            )
-        needs_base = (
-            rule.threshold_type == "ratio"
-            or rule.min_installed_base
-            or rule.max_installed_base
-        )
-        installed = SQL("COALESCE(b.installed, 0)") if needs_base else SQL("NULL")
-        where = []
-        if needs_base:
-            where.append(SQL("COALESCE(b.installed, 0) >= %s", rule.min_installed_base))
-            if rule.max_installed_base:
-                where.append(
-                    SQL("COALESCE(b.installed, 0) < %s", rule.max_installed_base)
-                )
-        measure = (
-            SQL("100.0 * g.qty / NULLIF(b.installed, 0)")
-            if rule.threshold_type == "ratio"
-            else SQL("g.qty")
-        )
-        where.append(
-            SQL("%s %s %s", measure, COMPARISONS[rule.comparison], rule.threshold)
-        )
-        base_cte, base_join = (
-            self._installed_base_sql(rule, keys) if needs_base else (SQL(), SQL())
-        )
-        query = SQL(
-            """
-            WITH groups AS (
-                SELECT %(line_key)s,
-                       SUM(l.quantity) AS qty,
-                       ARRAY_AGG(l.id ORDER BY l.id) AS line_ids,
-                       ARRAY_AGG(DISTINCT l.ticket_id) AS ticket_ids,
-                       MAX(l.create_date) AS last_line_date
-                  FROM quality_complaint_line l
-                  JOIN helpdesk_ticket t ON t.id = l.ticket_id
-                 WHERE %(conditions)s
-              GROUP BY %(group_key)s
-            )%(base_cte)s
-            SELECT g.*, %(installed)s AS installed_base,
-                   %(ratio)s AS ratio
-              FROM groups g %(base_join)s
-             WHERE %(where)s
-            """,
-            line_key=line_key,
-            conditions=SQL(" AND ").join(conditions),
-            group_key=group_key,
-            base_cte=base_cte,
-            installed=installed,
-            ratio=(
-                SQL("100.0 * g.qty / NULLIF(b.installed, 0)")
-                if needs_base
-                else SQL("NULL::float")
-            ),
-            base_join=base_join,
-            where=SQL(" AND ").join(where),
-        )
-        self.env["quality.complaint.line"].flush_model()
-        self.env["helpdesk.ticket"].flush_model(
-            ["is_quality_complaint", "active", "quality_phase"]
-        )
-        self.env.cr.execute(query)
-        return self.env.cr.dictfetchall()
-
-    @api.model
-    def _installed_base_sql(self, rule, keys):
-        """CTE and join of the installed base: units delivered to customers net of
-        returns over the rule's period, per lot, per product, or per customer and
-        product. Done move lines, in the product's unit, are what actually moved."""
-        if "lot_id" in keys:
-            base_keys = ("lot_id",)
-        elif "partner_id" in keys:
-            base_keys = ("product_id", "partner_id")
-        else:
-            base_keys = ("product_id",)
-        columns = {
-            "lot_id": SQL("sml.lot_id"),
-            "product_id": SQL("sml.product_id"),
-            "partner_id": SQL("partner.commercial_partner_id"),
-        }
-        partner_join = (
-            SQL(
-                "JOIN stock_picking picking ON picking.id = sml.picking_id"
-                " JOIN res_partner partner ON partner.id = picking.partner_id"
-            )
-            if "partner_id" in base_keys
-            else SQL()
-        )
-        cte = SQL(
-            """,
-            base AS (
-                SELECT %(select)s,
-                       SUM(CASE WHEN dest.usage = 'customer'
-                                THEN sml.quantity_product_uom
-                                ELSE -sml.quantity_product_uom END) AS installed
-                  FROM stock_move_line sml
-                  %(partner_join)s
-                  JOIN stock_location src ON src.id = sml.location_id
-                  JOIN stock_location dest ON dest.id = sml.location_dest_id
-                 WHERE sml.state = 'done' AND sml.date >= %(since)s
-                   AND %(first)s IN (SELECT %(first_key)s FROM groups)
-                   AND (dest.usage = 'customer') <> (src.usage = 'customer')
-              GROUP BY %(group)s
-            )""",
-            select=SQL(", ").join(
-                SQL("%s AS %s", columns[key], SQL.identifier(key)) for key in base_keys
-            ),
-            partner_join=partner_join,
-            since=fields.Datetime.now()
-            - relativedelta(months=rule.installed_base_months),
-            first=columns[base_keys[0]],
-            first_key=SQL.identifier(base_keys[0]),
-            group=SQL(", ").join(columns[key] for key in base_keys),
-        )
-        join = SQL(" AND ").join(
-            SQL("b.%s = g.%s", SQL.identifier(key), SQL.identifier(key))
-            for key in base_keys
-        )
-        return cte, SQL("LEFT JOIN base b ON %s", join)
 
     @api.model
     def _sync_rule_groups(self, rule, groups):

@@ -1,8 +1,12 @@
 import logging
 import threading
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -19,6 +23,14 @@ SCOPE_KEYS = {
     "product_defect": ("product_id", "defect_type_id"),
     "customer_product_defect": ("partner_id", "product_id", "defect_type_id"),
 }
+# Column of quality_complaint_line holding each key field.
+LINE_COLUMNS = {
+    "product_id": "product_id",
+    "lot_id": "lot_id",
+    "defect_type_id": "defect_type_id",
+    "partner_id": "commercial_partner_id",
+}
+COMPARISONS = {">=": SQL(">="), ">": SQL(">")}
 
 
 class QualityBatchRule(models.Model):
@@ -206,5 +218,163 @@ class QualityBatchRule(models.Model):
         :return: {"groups": int, "created": issues, "updated": issues}
         """
         self.ensure_one()
-        groups = self.env["quality.batch.issue"]._query_rule_groups(self)
-        return self.env["quality.batch.issue"]._sync_rule_groups(self, groups)
+        return self.env["quality.batch.issue"]._sync_rule_groups(
+            self, self._query_groups()
+        )
+
+    def _query_groups(self):
+        """The groups of complaint lines over this rule's threshold, in one
+        query (the installed base included).
+
+        :return: list of dicts with the key fields, `qty`, `installed_base`,
+                 `ratio`, `line_ids`, `ticket_ids` and `last_line_date`
+        """
+        self.ensure_one()
+        keys = SCOPE_KEYS[self.scope]
+        today = fields.Date.context_today(self)
+        line_key = SQL(", ").join(
+            SQL("l.%s AS %s", SQL.identifier(LINE_COLUMNS[key]), SQL.identifier(key))
+            for key in keys
+        )
+        group_key = SQL(", ").join(
+            SQL.identifier("l", LINE_COLUMNS[key]) for key in keys
+        )
+        conditions = [
+            SQL("l.company_id = %s", self.company_id.id),
+            SQL("l.date >= %s", today - timedelta(days=self.window_days)),
+            SQL("t.is_quality_complaint"),
+            SQL("t.active"),
+            SQL("t.quality_phase IS DISTINCT FROM 'rejected'"),
+        ]
+        conditions += [
+            SQL("l.%s IS NOT NULL", SQL.identifier(LINE_COLUMNS[key])) for key in keys
+        ]
+        if self.product_ids:
+            conditions.append(SQL("l.product_id = ANY(%s)", self.product_ids.ids))
+        if self.categ_ids:
+            conditions.append(
+                SQL(
+                    """l.product_id IN (
+                        SELECT pp.id FROM product_product pp
+                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                          JOIN product_category pc ON pc.id = pt.categ_id
+                         WHERE pc.parent_path LIKE ANY(%s))""",
+                    [f"{path}%" for path in self.categ_ids.mapped("parent_path")],
+                )
+            )
+        needs_base = (
+            self.threshold_type == "ratio"
+            or self.min_installed_base
+            or self.max_installed_base
+        )
+        installed = SQL("COALESCE(b.installed, 0)") if needs_base else SQL("NULL")
+        where = []
+        if needs_base:
+            where.append(SQL("COALESCE(b.installed, 0) >= %s", self.min_installed_base))
+            if self.max_installed_base:
+                where.append(
+                    SQL("COALESCE(b.installed, 0) < %s", self.max_installed_base)
+                )
+        measure = (
+            SQL("100.0 * g.qty / NULLIF(b.installed, 0)")
+            if self.threshold_type == "ratio"
+            else SQL("g.qty")
+        )
+        where.append(
+            SQL("%s %s %s", measure, COMPARISONS[self.comparison], self.threshold)
+        )
+        base_cte, base_join = (
+            self._installed_base_sql(keys) if needs_base else (SQL(), SQL())
+        )
+        query = SQL(
+            """
+            WITH groups AS (
+                SELECT %(line_key)s,
+                       SUM(l.quantity) AS qty,
+                       ARRAY_AGG(l.id ORDER BY l.id) AS line_ids,
+                       ARRAY_AGG(DISTINCT l.ticket_id) AS ticket_ids,
+                       MAX(l.create_date) AS last_line_date
+                  FROM quality_complaint_line l
+                  JOIN helpdesk_ticket t ON t.id = l.ticket_id
+                 WHERE %(conditions)s
+              GROUP BY %(group_key)s
+            )%(base_cte)s
+            SELECT g.*, %(installed)s AS installed_base,
+                   %(ratio)s AS ratio
+              FROM groups g %(base_join)s
+             WHERE %(where)s
+            """,
+            line_key=line_key,
+            conditions=SQL(" AND ").join(conditions),
+            group_key=group_key,
+            base_cte=base_cte,
+            installed=installed,
+            ratio=(
+                SQL("100.0 * g.qty / NULLIF(b.installed, 0)")
+                if needs_base
+                else SQL("NULL::float")
+            ),
+            base_join=base_join,
+            where=SQL(" AND ").join(where),
+        )
+        self.env["quality.complaint.line"].flush_model()
+        self.env["helpdesk.ticket"].flush_model(
+            ["is_quality_complaint", "active", "quality_phase"]
+        )
+        self.env.cr.execute(query)
+        return self.env.cr.dictfetchall()
+
+    def _installed_base_sql(self, keys):
+        """CTE and join of the installed base: units delivered to customers net of
+        returns over the rule's period, per lot, per product, or per customer and
+        product. Done move lines, in the product's unit, are what actually moved."""
+        if "lot_id" in keys:
+            base_keys = ("lot_id",)
+        elif "partner_id" in keys:
+            base_keys = ("product_id", "partner_id")
+        else:
+            base_keys = ("product_id",)
+        columns = {
+            "lot_id": SQL("sml.lot_id"),
+            "product_id": SQL("sml.product_id"),
+            "partner_id": SQL("partner.commercial_partner_id"),
+        }
+        partner_join = (
+            SQL(
+                "JOIN stock_picking picking ON picking.id = sml.picking_id"
+                " JOIN res_partner partner ON partner.id = picking.partner_id"
+            )
+            if "partner_id" in base_keys
+            else SQL()
+        )
+        cte = SQL(
+            """,
+            base AS (
+                SELECT %(select)s,
+                       SUM(CASE WHEN dest.usage = 'customer'
+                                THEN sml.quantity_product_uom
+                                ELSE -sml.quantity_product_uom END) AS installed
+                  FROM stock_move_line sml
+                  %(partner_join)s
+                  JOIN stock_location src ON src.id = sml.location_id
+                  JOIN stock_location dest ON dest.id = sml.location_dest_id
+                 WHERE sml.state = 'done' AND sml.date >= %(since)s
+                   AND %(first)s IN (SELECT %(first_key)s FROM groups)
+                   AND (dest.usage = 'customer') <> (src.usage = 'customer')
+              GROUP BY %(group)s
+            )""",
+            select=SQL(", ").join(
+                SQL("%s AS %s", columns[key], SQL.identifier(key)) for key in base_keys
+            ),
+            partner_join=partner_join,
+            since=fields.Datetime.now()
+            - relativedelta(months=self.installed_base_months),
+            first=columns[base_keys[0]],
+            first_key=SQL.identifier(base_keys[0]),
+            group=SQL(", ").join(columns[key] for key in base_keys),
+        )
+        join = SQL(" AND ").join(
+            SQL("b.%s = g.%s", SQL.identifier(key), SQL.identifier(key))
+            for key in base_keys
+        )
+        return cte, SQL("LEFT JOIN base b ON %s", join)

@@ -6,9 +6,7 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from odoo.addons.quality_complaint.models.quality_batch_issue import (
-    QualityBatchIssue,
-)
+from odoo.addons.quality_complaint.models.quality_batch_rule import QualityBatchRule
 
 from .common import QualityComplaintCommon
 
@@ -228,7 +226,7 @@ class TestBatchDetection(QualityComplaintCommon):
         run created meanwhile (same transaction here, see the two-cursor test)."""
         self.rule_lot.auto_hold_lots = False
         self._complain(self.lot_b, 5)
-        groups = self.Issue._query_rule_groups(self.rule_lot)
+        groups = self.rule_lot._query_groups()
         first = self.Issue._sync_rule_groups(self.rule_lot, groups)["created"]
         vals = {
             "rule_id": self.rule_lot.id,
@@ -244,14 +242,14 @@ class TestBatchDetection(QualityComplaintCommon):
     def test_failing_rule_does_not_stop_the_others(self):
         self.rule_lot.auto_hold_lots = False
         self._complain(self.lot_b, 5)
-        original = QualityBatchIssue._query_rule_groups
+        original = QualityBatchRule._query_groups
 
-        def query(issue_model, rule):
+        def query(rule):
             if rule == self.rule_small:
                 raise ValueError("broken rule")
-            return original(issue_model, rule)
+            return original(rule)
 
-        with patch.object(QualityBatchIssue, "_query_rule_groups", query):
+        with patch.object(QualityBatchRule, "_query_groups", query):
             self.env["quality.batch.rule"]._cron_detect()
         self.assertEqual(len(self._issues(self.rule_lot)), 1)
 
@@ -458,7 +456,7 @@ class TestConcurrentDetection(QualityComplaintCommon):
                 with registry.cursor() as cr2:
                     env2 = api.Environment(cr2, SUPERUSER_ID, {})
                     rule2 = env2["quality.batch.rule"].browse(ids["rule"])
-                    groups = env2["quality.batch.issue"]._query_rule_groups(rule2)
+                    groups = rule2._query_groups()
                     first_created.wait(30)
                     # blocks on the first transaction's open issue until it commits
                     results["second"] = (

@@ -9,6 +9,7 @@ from odoo.tools import SQL, create_index
 TRACEABILITY_FIELDS = (
     "delivery_picking_id",
     "delivery_date",
+    "receipt_picking_id",
     "purchase_order_id",
     "vendor_id",
 )
@@ -91,6 +92,14 @@ class QualityComplaintLine(models.Model):
         "(commercial partner), on or before the complaint date.",
     )
     delivery_date = fields.Date(compute="_compute_traceability", store=True)
+    receipt_picking_id = fields.Many2one(
+        comodel_name="stock.picking",
+        string="Receipt",
+        compute="_compute_traceability",
+        store=True,
+        groups="base.group_user",
+        help="First done receipt from a vendor that brought this lot in.",
+    )
     purchase_order_id = fields.Many2one(
         comodel_name="purchase.order",
         compute="_compute_traceability",
@@ -163,9 +172,12 @@ class QualityComplaintLine(models.Model):
                 if not line.date or delivery_date <= line.date:
                     delivery = (picking_id, delivery_date)
                     break
-            order_id, vendor_id = receipts.get(line.lot_id.id, (False, False))
+            receipt_id, order_id, vendor_id = receipts.get(
+                line.lot_id.id, (False, False, False)
+            )
             line.delivery_picking_id = Picking.browse(delivery and delivery[0])
             line.delivery_date = delivery and delivery[1]
+            line.receipt_picking_id = Picking.browse(receipt_id)
             line.purchase_order_id = Order.browse(order_id)
             line.vendor_id = Partner.browse(vendor_id)
 
@@ -271,9 +283,11 @@ class QualityComplaintLine(models.Model):
 
     @api.model
     def _get_lot_receipts(self, lots):
-        """First done receipt from a vendor of each lot.
+        """First done receipt from a vendor of each lot: the one answer to
+        "which receipt brought this lot in".
 
-        :return: {lot id: (purchase order id or None, vendor commercial partner id)}
+        :return: {lot id: (receipt picking id or None, purchase order id or None,
+                  vendor commercial partner id)}
         """
         if not lots:
             return {}
@@ -282,13 +296,13 @@ class QualityComplaintLine(models.Model):
             SQL(
                 """
                 SELECT DISTINCT ON (sml.lot_id)
-                       sml.lot_id, po.id, vendor.commercial_partner_id
+                       sml.lot_id, picking.id, po.id, vendor.commercial_partner_id
                   FROM stock_move_line sml
                   JOIN stock_location src ON src.id = sml.location_id
                   JOIN stock_move move ON move.id = sml.move_id
              LEFT JOIN purchase_order_line pol ON pol.id = move.purchase_line_id
              LEFT JOIN purchase_order po ON po.id = pol.order_id
-             LEFT JOIN stock_picking picking ON picking.id = sml.picking_id
+             LEFT JOIN stock_picking picking ON picking.id = move.picking_id
              LEFT JOIN res_partner vendor
                        ON vendor.id = COALESCE(po.partner_id, picking.partner_id)
                  WHERE sml.lot_id IN %(lot_ids)s
@@ -299,13 +313,16 @@ class QualityComplaintLine(models.Model):
                 lot_ids=tuple(lots.ids),
             )
         )
-        return {lot_id: (order_id, vendor_id) for lot_id, order_id, vendor_id in rows}
+        return {
+            lot_id: (picking_id, order_id, vendor_id)
+            for lot_id, picking_id, order_id, vendor_id in rows
+        }
 
     def _flush_stock_models(self):
         for model, fnames in (
             ("stock.move.line", ["lot_id", "state", "date", "location_id"]),
             ("stock.move.line", ["location_dest_id", "picking_id", "move_id"]),
-            ("stock.move", ["purchase_line_id"]),
+            ("stock.move", ["purchase_line_id", "picking_id"]),
             ("stock.picking", ["partner_id"]),
             ("purchase.order.line", ["order_id"]),
             ("purchase.order", ["partner_id"]),

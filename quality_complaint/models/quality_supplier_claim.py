@@ -1,4 +1,3 @@
-from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
@@ -430,22 +429,9 @@ class QualitySupplierClaim(models.Model):
             raise UserError(
                 self.env._("The claim has no complained lot to return to the vendor.")
             )
-        receipt_lines = self.env["stock.move.line"].search(
-            [
-                ("lot_id", "in", lines.lot_id.ids),
-                ("state", "=", "done"),
-                ("location_id.usage", "=", "supplier"),
-                ("move_id.picking_id", "!=", False),
-            ]
+        lines_by_receipt = lines.filtered("receipt_picking_id").grouped(
+            "receipt_picking_id"
         )
-        receipt_by_lot = {}
-        for move_line in receipt_lines:
-            receipt_by_lot.setdefault(move_line.lot_id, move_line.move_id.picking_id)
-        lines_by_receipt = defaultdict(lambda: self.env["quality.complaint.line"])
-        for line in lines:
-            receipt = receipt_by_lot.get(line.lot_id)
-            if receipt:
-                lines_by_receipt[receipt] |= line
         if not lines_by_receipt:
             raise UserError(
                 self.env._("No receipt of the claim's lots from a vendor was found.")

@@ -12,6 +12,16 @@ class TestTraceability(QualityComplaintCommon):
         line = ticket.complaint_line_ids
         self.assertEqual(line.purchase_order_id, self.purchase_order)
         self.assertEqual(line.vendor_id, self.vendor)
+        self.assertEqual(line.receipt_picking_id, self.purchase_order.picking_ids)
+
+    def test_first_receipt_is_the_one_answer(self):
+        """A lot received twice traces to its first receipt."""
+        self._receive({self.lot_a: 5})
+        ticket = self._create_complaint(lines=[(self.lot_a, 2)])
+        self.assertEqual(
+            ticket.complaint_line_ids.receipt_picking_id,
+            self.purchase_order.picking_ids,
+        )
 
     def test_lot_traced_to_delivery_of_this_customer(self):
         ticket = self._create_complaint(lines=[(self.lot_a, 2)])
@@ -43,6 +53,7 @@ class TestTraceability(QualityComplaintCommon):
         ticket = self._create_complaint(lines=[(lot, 1)])
         self.assertFalse(ticket.complaint_line_ids.purchase_order_id)
         self.assertFalse(ticket.complaint_line_ids.vendor_id)
+        self.assertFalse(ticket.complaint_line_ids.receipt_picking_id)
 
     def test_warranty_expired(self):
         ticket = self._create_complaint(lines=[(self.lot_a, 1)])

@@ -28,7 +28,7 @@ import time
 from datetime import datetime, timedelta
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.tools import config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -257,7 +257,7 @@ def bench_reference(db, sizes, plan_size):
             env["helpdesk.sla"].create(
                 {
                     "name": name,
-                    "team_ids": [(6, 0, team.ids)],
+                    "team_ids": [Command.set(team.ids)],
                     "hours": hours,
                     "stage_id": stage.id,
                 }

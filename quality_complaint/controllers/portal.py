@@ -1,7 +1,7 @@
 import base64
 import math
 
-from odoo import http
+from odoo import Command, http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.tools import plaintext2html
@@ -172,14 +172,12 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
                     "customer_expectation": (kw.get("expectation") or "").strip()
                     or False,
                     "complaint_line_ids": [
-                        (
-                            0,
-                            0,
+                        Command.create(
                             {
                                 "product_id": product.id,
                                 "lot_id": lot.id,
                                 "quantity": quantity,
-                            },
+                            }
                         )
                     ],
                 }

@@ -1,10 +1,11 @@
+import re
 from contextlib import contextmanager
 from datetime import datetime, time
 
 from odoo import Command
-from odoo.tests import freeze_time, new_test_user
+from odoo.tests import HttpCase, freeze_time, new_test_user
 
-from odoo.addons.base.tests.common import BaseCommon
+from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT, BaseCommon
 
 
 class QualityComplaintCommon(BaseCommon):
@@ -272,3 +273,38 @@ class QualityComplaintCommon(BaseCommon):
         with self.assertRaises(exception) as context:
             yield context
         self.assertIn(message, str(context.exception))
+
+
+def new_portal_user(env, login, company, **partner_values):
+    """A portal user whose contact works for the customer `company` (its
+    commercial partner); its password is its login."""
+    partner = env["res.partner"].create(
+        dict(
+            {"name": login.replace("_", " ").title(), "parent_id": company.id},
+            **partner_values,
+        )
+    )
+    return new_test_user(
+        env, login=login, groups="base.group_portal", partner_id=partner.id
+    )
+
+
+class QualityPortalCommon(HttpCase):
+    """Portal tests over HTTP: customers with portal users, the complaint
+    form's CSRF token, and the quality team."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
+        cls.team = cls.env.ref("quality_complaint.helpdesk_ticket_team_quality")
+
+    @classmethod
+    def _create_customer(cls, name, **values):
+        return cls.env["res.partner"].create(dict(name=name, is_company=True, **values))
+
+    def _form_csrf(self, url="/my/quality/complaint/new"):
+        """The CSRF token of the form page at `url` (the user must be logged in)."""
+        page = self.url_open(url)
+        self.assertEqual(page.status_code, 200)
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]

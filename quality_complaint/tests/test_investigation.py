@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import QualityComplaintCommon
@@ -151,7 +152,7 @@ class TestInvestigation(QualityComplaintCommon):
                 "lot_id": self.lot_a.id,
                 "product_id": self.product.id,
                 "affected_qty": 3,
-                "line_ids": [(6, 0, self.ticket.complaint_line_ids.ids)],
+                "line_ids": [Command.set(self.ticket.complaint_line_ids.ids)],
                 "why_1": "Cracked housings in one lot",
                 "root_cause": "<p>Heater drift</p>",
                 "cause_category": "material",
@@ -193,7 +194,7 @@ class TestInvestigation(QualityComplaintCommon):
                 "name": "Distributor portal",
                 "login": "qc_portal_8d",
                 "partner_id": self.distributor.id,
-                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+                "groups_id": [Command.set([self.env.ref("base.group_portal").id])],
             }
         )
         fields = self.ticket.with_user(portal).fields_get()

@@ -1,32 +1,22 @@
-import re
+from odoo import Command
+from odoo.tests import new_test_user, tagged
 
-from odoo.tests import HttpCase, new_test_user, tagged
-
-from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+from .common import QualityPortalCommon, new_portal_user
 
 
 @tagged("post_install", "-at_install")
-class TestPortal(HttpCase):
+class TestPortal(QualityPortalCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
-        Partner = cls.env["res.partner"]
-        cls.customer = Partner.create({"name": "Tour Customer", "is_company": True})
-        cls.other_customer = Partner.create(
-            {"name": "Other Customer", "is_company": True}
-        )
-        cls.portal_user = new_test_user(
+        cls.customer = cls._create_customer("Tour Customer")
+        cls.other_customer = cls._create_customer("Other Customer")
+        cls.portal_user = new_portal_user(
             cls.env,
-            login="tour_portal",
-            groups="base.group_portal",
-            partner_id=Partner.create(
-                {
-                    "name": "Tour Buyer",
-                    "parent_id": cls.customer.id,
-                    "email": "buyer@tour.example.com",
-                }
-            ).id,
+            "tour_portal",
+            cls.customer,
+            name="Tour Buyer",
+            email="buyer@tour.example.com",
         )
         cls.engineer = new_test_user(
             cls.env,
@@ -50,7 +40,6 @@ class TestPortal(HttpCase):
         cls.other_lot = cls.env["stock.lot"].create(
             {"name": "TOUR-LOT-9", "product_id": cls.other_product.id}
         )
-        cls.team = cls.env.ref("quality_complaint.helpdesk_ticket_team_quality")
         cls.defect = cls.env["quality.defect.type"].create(
             {"name": "Tour leak", "code": "TOUR-LEAK", "default_severity": "major"}
         )
@@ -60,7 +49,7 @@ class TestPortal(HttpCase):
             {
                 "defect_type_id": self.defect.id,
                 "complaint_line_ids": [
-                    (0, 0, {"product_id": self.product.id, "quantity": 1})
+                    Command.create({"product_id": self.product.id, "quantity": 1})
                 ],
                 "root_cause": "<p>Loose pump mount</p>",
                 "cause_category": "production",
@@ -71,11 +60,6 @@ class TestPortal(HttpCase):
             complaint.stage_id = self.env.ref(
                 f"quality_complaint.helpdesk_ticket_stage_quality_{phase}"
             )
-
-    def _form_csrf(self):
-        page = self.url_open("/my/quality/complaint/new")
-        self.assertEqual(page.status_code, 200)
-        return re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
 
     def _submit(self, **values):
         data = {

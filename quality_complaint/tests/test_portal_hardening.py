@@ -1,12 +1,10 @@
-import re
+from odoo.tests import tagged
 
-from odoo.tests import HttpCase, new_test_user, tagged
-
-from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+from .common import QualityPortalCommon, new_portal_user
 
 
 @tagged("post_install", "-at_install")
-class TestPortalTicketClose(HttpCase):
+class TestPortalTicketClose(QualityPortalCommon):
     """helpdesk_mgmt's /ticket/close moves any ticket as superuser: only the
     customer's own tickets may be closed, to a stage of their team that allows
     it."""
@@ -14,26 +12,15 @@ class TestPortalTicketClose(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
-        Partner = cls.env["res.partner"]
-        cls.customer = Partner.create({"name": "Close Customer", "is_company": True})
-        cls.other_customer = Partner.create(
-            {"name": "Close Other Customer", "is_company": True}
-        )
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="close_portal",
-            groups="base.group_portal",
-            partner_id=Partner.create(
-                {"name": "Close Buyer", "parent_id": cls.customer.id}
-            ).id,
-        )
+        cls.customer = cls._create_customer("Close Customer")
+        cls.other_customer = cls._create_customer("Close Other Customer")
+        cls.portal_user = new_portal_user(cls.env, "close_portal", cls.customer)
         cls.service_team = cls.env["helpdesk.ticket.team"].create(
             {"name": "After-sales Service"}
         )
         cls.stage_new = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_new")
         cls.stage_done = cls.env.ref("helpdesk_mgmt.helpdesk_ticket_stage_done")
-        cls.quality_team = cls.env.ref("quality_complaint.helpdesk_ticket_team_quality")
+        cls.quality_team = cls.team
 
     def _ticket(self, partner, team):
         return self.env["helpdesk.ticket"].create(
@@ -101,28 +88,23 @@ class TestPortalTicketClose(HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalQuantity(HttpCase):
+class TestPortalQuantity(QualityPortalCommon):
     """Quantities Python reads as floats but the ORM cannot store are form
     errors, not server errors."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, **DISABLED_MAIL_CONTEXT))
         cls.product = cls.env["product.product"].create(
             {"name": "Quantity Purifier", "sale_ok": True, "is_storable": True}
         )
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="quantity_portal",
-            groups="base.group_portal",
-            partner_id=cls.env["res.partner"].create({"name": "Quantity Buyer"}).id,
+        cls.portal_user = new_portal_user(
+            cls.env, "quantity_portal", cls._create_customer("Quantity Customer")
         )
 
     def test_non_finite_quantities_are_refused(self):
         self.authenticate("quantity_portal", "quantity_portal")
-        form = self.url_open("/my/quality/complaint/new")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)[1]
+        csrf = self._form_csrf()
         for quantity in ("nan", "inf", "-inf", "1e400", "abc"):
             with self.subTest(quantity=quantity):
                 response = self.url_open(

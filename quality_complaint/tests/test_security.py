@@ -1,7 +1,8 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from .common import QualityComplaintCommon
+from .common import QualityComplaintCommon, new_portal_user
 
 
 @tagged("post_install", "-at_install")
@@ -21,14 +22,8 @@ class TestSecurity(QualityComplaintCommon):
     @classmethod
     def _portal_user(cls, login, company):
         """A portal user who is a contact of the customer `company`."""
-        contact = cls.env["res.partner"].create(
-            {"name": f"Buyer at {company.name}", "parent_id": company.id}
-        )
-        return new_test_user(
-            cls.env,
-            login=f"qc_portal_{login}",
-            groups="base.group_portal",
-            partner_id=contact.id,
+        return new_portal_user(
+            cls.env, f"qc_portal_{login}", company, name=f"Buyer at {company.name}"
         )
 
     def test_group_hierarchy(self):
@@ -154,7 +149,7 @@ class TestSecurity(QualityComplaintCommon):
 
     def test_multi_company_isolation(self):
         other_company = self.env["res.company"].create({"name": "Other Co"})
-        self.manager.company_ids = [(4, other_company.id)]
+        self.manager.company_ids = [Command.link(other_company.id)]
         other_defect = self.env["quality.defect.type"].create(
             {"name": "Other", "code": "OTHER", "company_id": other_company.id}
         )

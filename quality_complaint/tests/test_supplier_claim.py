@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -44,8 +45,8 @@ class TestSupplierClaim(QualityComplaintCommon):
                 "company_id": self.company.id,
                 "lot_id": lines.lot_id[:1].id,
                 "product_id": self.product.id,
-                "line_ids": [(6, 0, lines.ids)],
-                "ticket_ids": [(6, 0, lines.ticket_id.ids)],
+                "line_ids": [Command.set(lines.ids)],
+                "ticket_ids": [Command.set(lines.ticket_id.ids)],
                 "state": "confirmed",
             }
         )
@@ -336,7 +337,9 @@ class TestSupplierClaim(QualityComplaintCommon):
             [
                 {
                     "partner_id": vendor.id,
-                    "line_ids": [(0, 0, {"description": "Sorting", "price_unit": 10})],
+                    "line_ids": [
+                        Command.create({"description": "Sorting", "price_unit": 10})
+                    ],
                 }
                 for vendor in vendors
             ]

@@ -92,3 +92,9 @@ def test_prettier_xml():
 def test_manifest_xml_access_translations():
     """Manifest keys, XML well-formedness, access rows, translation coverage."""
     run(sys.executable, "scripts/static_checks.py", *ADDONS)
+
+
+def test_addon_readme_is_built_from_fragments():
+    """The wheel's long description is the addon's README.rst, generated from
+    its readme/ fragments."""
+    run(sys.executable, "scripts/build_addon_readme.py", "--check")

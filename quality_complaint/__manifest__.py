@@ -5,7 +5,7 @@
     "summary": "Customer product-quality complaints on OCA Helpdesk: intake, "
     "lot traceability, gated workflow, SLA, batch quality problems, 8D, "
     "remedies with approvals, follow-up, supplier claims, dashboards, portal",
-    "version": "18.0.1.4.0",
+    "version": "18.0.2.0.0",
     "category": "After-Sales",
     "website": "https://github.com/quality-complaint/quality_complaint",
     "author": "quality_complaint contributors",

@@ -5,6 +5,7 @@ from . import res_partner
 from . import quality_defect_type
 from . import quality_complaint_line
 from . import quality_investigation_mixin
+from . import quality_guarded_state_mixin
 from . import quality_tier_approval_mixin
 from . import helpdesk_ticket
 from . import helpdesk_ticket_phase
@@ -25,6 +26,7 @@ from . import quality_action
 from . import stock_picking
 from . import account_move
 from . import tier_definition
+from . import tier_review
 from . import res_company
 from . import res_config_settings
 from . import purchase_order

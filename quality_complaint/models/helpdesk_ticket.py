@@ -195,6 +195,7 @@ class HelpdeskTicket(models.Model):
             lambda t: t.is_quality_complaint and t.stage_id.closed and not t.closed_date
         ).closed_date = fields.Datetime.now()
         tickets._check_phase_gates({})
+        tickets._mark_left_intake()
         tickets._sla_sync()
         tickets._sla_reach_phase()
         return tickets
@@ -210,9 +211,11 @@ class HelpdeskTicket(models.Model):
         res = super().write(vals)
         # In this order: the remedy's approval, the phase gates, what entering
         # a phase does (remedy, follow-up), then the SLA milestones.
-        remedy_to_reset._reset_remedy_approval()
+        if remedy_to_reset:
+            remedy_to_reset._reset_remedy_approval()
         if stage_changed:
             self._check_phase_gates(previous_phases)
+            self._mark_left_intake()
             self._remedy_on_phase_entered(previous_phases)
             self._follow_up_on_phase_entered(previous_phases)
         self._sla_on_write(vals)

@@ -1,5 +1,5 @@
 # The phases of a complaint: the gate that checks what each phase needs before
-# a complaint enters it, and the rule that a complaint past intake is kept.
+# a complaint enters it, and the rule that a complaint that left intake is kept.
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import is_html_empty
@@ -11,18 +11,29 @@ class HelpdeskTicket(models.Model):
     _inherit = "helpdesk.ticket"
 
     rejection_reason = fields.Text(tracking=True)
+    has_left_intake = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The complaint left intake once: it is kept for the record, even if "
+        "it went back to intake since (archive it instead of deleting it).",
+    )
+
+    @api.model
+    def _get_guarded_states(self):
+        # once set, only superuser code may clear it
+        return dict(super()._get_guarded_states(), has_left_intake=[False, True])
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_past_intake(self):
         started = self.filtered(
             lambda t: t.is_quality_complaint
-            and t.quality_phase not in (False, "intake")
+            and (t.has_left_intake or t.quality_phase not in (False, "intake"))
         )
         if started:
             raise UserError(
                 self.env._(
-                    "Complaints past intake cannot be deleted, archive them instead: "
-                    "%(numbers)s",
+                    "Complaints that left intake cannot be deleted, archive them "
+                    "instead: %(numbers)s",
                     numbers=", ".join(started.mapped("number")),
                 )
             )
@@ -37,6 +48,18 @@ class HelpdeskTicket(models.Model):
         return current in FORWARD_PHASES and FORWARD_PHASES.index(
             current
         ) >= FORWARD_PHASES.index(phase)
+
+    def _mark_left_intake(self):
+        """Hook of create/write, after the gates: remember the complaints that
+        are past intake now."""
+        left = self.filtered(
+            lambda t: t.is_quality_complaint
+            and not t.has_left_intake
+            and t.quality_phase not in (False, "intake")
+        )
+        if left:
+            with self._workflow_writes():
+                left.has_left_intake = True
 
     def _filtered_entering(self, previous_phases, phase):
         """The complaints that have just entered `phase`.

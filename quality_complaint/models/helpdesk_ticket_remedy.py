@@ -35,6 +35,8 @@ class HelpdeskTicket(models.Model):
     _state_field = "remedy_state"
     # No cancel state: a refusal must keep its reviews, for the record.
     _cancel_state = "no_cancel_state"
+    # remedy_state moves only through the approval and execution methods
+    _guarded_states = {"remedy_state": ["draft"]}
 
     remedy_type = fields.Selection(selection=REMEDY_TYPES, tracking=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -135,14 +137,8 @@ class HelpdeskTicket(models.Model):
         return True
 
     def _reset_remedy_approval(self):
-        # Back to draft removes the reviews (tier.validation does it when the
-        # state returns to a `_state_from` value from outside it).
+        self._reset_approval()
         for ticket in self:
-            if ticket.remedy_state == "to_approve":
-                ticket.restart_validation()
-            ticket.with_context(skip_validation_check=True).write(
-                {"remedy_state": "draft"}
-            )
             ticket.message_post(
                 body=self.env._("The remedy changed: its approval is reset to draft.")
             )
@@ -369,7 +365,8 @@ class HelpdeskTicket(models.Model):
                         number=ticket.number,
                     )
                 )
-        self.write({"remedy_state": "done"})
+        with self._workflow_writes():
+            self.write({"remedy_state": "done"})
         return True
 
     def _get_remedy_documents(self):
@@ -393,7 +390,8 @@ class HelpdeskTicket(models.Model):
         """Called when a remedy document is done or posted."""
         for ticket in self.sudo().filtered(lambda t: t.remedy_state == "approved"):
             if ticket._remedy_documents_done():
-                ticket.remedy_state = "done"
+                with self._workflow_writes():
+                    ticket.remedy_state = "done"
                 ticket.message_post(
                     body=self.env._(
                         "Remedy done: its transfers are done and its credit notes "
@@ -406,13 +404,31 @@ class HelpdeskTicket(models.Model):
     # ------------------------------------------------------------
 
     def _get_remedy_to_reset(self, vals):
-        """Before `write`: the remedies whose approval `vals` invalidates."""
-        if REMEDY_FIELDS & set(vals) and "remedy_state" not in vals:
-            return self.filtered(lambda t: t.remedy_state in ("approved", "rejected"))
-        return self.browse()
+        """Before `write`: the remedies whose approval, requested or given,
+        `vals` invalidates. A remedy carried out is not changed any more."""
+        changed = REMEDY_FIELDS & set(vals)
+        if not changed:
+            return self.browse()
+        done = self.filtered(
+            lambda t: t.remedy_state == "done"
+            and any(t[fname] != vals[fname] for fname in changed)
+        )
+        if done:
+            raise UserError(
+                self.env._(
+                    "The remedy of complaint %(numbers)s is carried out: its type "
+                    "and amount cannot change any more.",
+                    numbers=", ".join(done.mapped("number")),
+                )
+            )
+        return self.filtered(
+            lambda t: t.remedy_state in ("to_approve", "approved", "rejected")
+            and any(t[fname] != vals[fname] for fname in changed)
+        )
 
     def _remedy_on_phase_entered(self, previous_phases):
         # the execution gate let it through: no review is needed
-        self._filtered_entering(previous_phases, "execution").filtered(
-            lambda t: t.remedy_state == "draft"
-        ).remedy_state = "approved"
+        with self._workflow_writes():
+            self._filtered_entering(previous_phases, "execution").filtered(
+                lambda t: t.remedy_state == "draft"
+            ).remedy_state = "approved"

@@ -18,6 +18,8 @@ ISSUE_STATES = [
     ("dismissed", "Dismissed"),
 ]
 CLOSED_STATES = ("closed", "dismissed")
+# states of a problem confirmed as a batch problem
+CONFIRMED_STATES = ("confirmed", "contained", "solved", "closed")
 KEY_FIELDS = ("product_id", "lot_id", "defect_type_id", "partner_id")
 OPEN_ISSUE_INDEX = "quality_batch_issue_open_key_uniq"
 
@@ -25,9 +27,16 @@ OPEN_ISSUE_INDEX = "quality_batch_issue_open_key_uniq"
 class QualityBatchIssue(models.Model):
     _name = "quality.batch.issue"
     _description = "Batch Quality Problem"
-    _inherit = ["mail.thread", "mail.activity.mixin", "quality.investigation.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "quality.investigation.mixin",
+        "quality.guarded.state.mixin",
+    ]
     _order = "detected_date desc, id desc"
     _check_company_auto = True
+    # state moves only through the workflow buttons (confirm, contain, ...)
+    _guarded_states = {"state": ["detected"], "was_confirmed": [False]}
 
     name = fields.Char(
         string="Reference", required=True, copy=False, readonly=True, default="/"
@@ -88,6 +97,12 @@ class QualityBatchIssue(models.Model):
     )
     detected_date = fields.Datetime(
         default=fields.Datetime.now, required=True, readonly=True
+    )
+    was_confirmed = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The problem was confirmed once: it is kept for the record, whatever "
+        "its state now (dismiss or close it instead of deleting it).",
     )
     dismiss_reason = fields.Text(tracking=True, copy=False)
     dismissed_date = fields.Datetime(readonly=True, copy=False)
@@ -218,7 +233,7 @@ class QualityBatchIssue(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_started(self):
-        if any(issue.state != "detected" for issue in self):
+        if any(issue.state != "detected" or issue.was_confirmed for issue in self):
             raise UserError(
                 self.env._(
                     "Batch problems past detection cannot be deleted: dismiss or "
@@ -320,7 +335,11 @@ class QualityBatchIssue(models.Model):
                     state=labels[state],
                 )
             )
-        self.write({"state": state})
+        values = {"state": state}
+        if state in CONFIRMED_STATES:
+            values["was_confirmed"] = True
+        with self._workflow_writes():
+            self.write(values)
 
     def _dismiss(self, reason):
         if not (reason or "").strip():

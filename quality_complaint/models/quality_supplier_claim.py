@@ -39,6 +39,8 @@ class QualitySupplierClaim(models.Model):
     _order = "id desc"
     _check_company_auto = True
     _cancel_state = "cancelled"
+    # state moves only through the workflow buttons below
+    _guarded_states = {"state": ["draft"], "was_submitted": [False]}
 
     name = fields.Char(
         string="Reference", required=True, copy=False, readonly=True, default="/"
@@ -79,6 +81,12 @@ class QualitySupplierClaim(models.Model):
         tracking=True,
         index=True,
         copy=False,
+    )
+    was_submitted = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The claim was submitted once: it is kept for the record, whatever "
+        "its state now (cancel it instead of deleting it).",
     )
     # What the claim is about, from lot traceability
     batch_issue_id = fields.Many2one(
@@ -246,10 +254,10 @@ class QualitySupplierClaim(models.Model):
         return super().create(vals_list)
 
     @api.ondelete(at_uninstall=False)
-    def _unlink_except_draft(self):
-        if any(claim.state != "draft" for claim in self):
+    def _unlink_except_submitted(self):
+        if any(claim.state != "draft" or claim.was_submitted for claim in self):
             raise UserError(
-                self.env._("Claims past draft cannot be deleted: cancel them.")
+                self.env._("Claims that were submitted cannot be deleted: cancel them.")
             )
 
     # ------------------------------------------------------------
@@ -279,12 +287,15 @@ class QualitySupplierClaim(models.Model):
                         claim=claim.name,
                     )
                 )
-        self._request_approval()
+        with self._workflow_writes():
+            self.write({"was_submitted": True})
+            self._request_approval()
         return True
 
     def action_send(self):
         """E-mail the vendor the claim appraisal report and wait for its
         answer until the response deadline."""
+        self._check_purchase_user()
         self._check_state(("approved", "sent"), self.env._("send"))
         template = self.env.ref("quality_complaint.mail_template_supplier_claim")
         today = fields.Date.context_today(self)
@@ -306,7 +317,8 @@ class QualitySupplierClaim(models.Model):
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
             )
-            claim.state = "sent"
+            with self._workflow_writes():
+                claim.state = "sent"
             claim.activity_schedule(
                 act_type_xmlid="mail.mail_activity_data_todo",
                 date_deadline=claim.response_deadline,
@@ -319,8 +331,10 @@ class QualitySupplierClaim(models.Model):
 
     def action_acknowledge(self):
         """The vendor answered: record its agreed amount (possibly zero)."""
+        self._check_purchase_user()
         self._check_state(("sent",), self.env._("record the vendor's answer"))
-        self.write({"state": "acknowledged"})
+        with self._workflow_writes():
+            self.write({"state": "acknowledged"})
         self.activity_ids.filtered(
             lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_todo")
         ).action_feedback(feedback=self.env._("The vendor answered."))
@@ -329,7 +343,8 @@ class QualitySupplierClaim(models.Model):
     def action_settle(self):
         self._check_purchase_manager()
         self._check_state(("acknowledged",), self.env._("settle"))
-        self.write({"state": "settled"})
+        with self._workflow_writes():
+            self.write({"state": "settled"})
         return True
 
     def action_cancel(self):
@@ -337,13 +352,24 @@ class QualitySupplierClaim(models.Model):
             ("draft", "to_approve", "approved", "sent", "acknowledged", "rejected"),
             self.env._("cancel"),
         )
-        self.write({"state": "cancelled"})
+        if any(claim.state != "draft" for claim in self):
+            self._check_purchase_user()
+        with self._workflow_writes():
+            self.write({"state": "cancelled"})
         return True
 
     def action_draft(self):
+        self._check_purchase_user()
         self._check_state(("rejected", "cancelled"), self.env._("reset to draft"))
-        self.write({"state": "draft"})
+        with self._workflow_writes():
+            self.write({"state": "draft"})
         return True
+
+    def _check_purchase_user(self):
+        if not self.env.user.has_group("purchase.group_purchase_user"):
+            raise AccessError(
+                self.env._("Only purchasing pursues supplier claims past draft.")
+            )
 
     def _check_purchase_manager(self):
         if not self.env.user.has_group("purchase.group_purchase_manager"):
@@ -408,6 +434,30 @@ class QualitySupplierClaim(models.Model):
             )
         )
         return action_open_records(refund, "account.action_move_in_refund_type")
+
+    def _on_cost_lines_changed(self):
+        """The cost lines changed: a claim under review or approved goes back
+        to draft for a new approval; one sent to the vendor keeps the amounts
+        it was sent with."""
+        sent = self.filtered(lambda c: c.state in ("sent", "acknowledged", "settled"))
+        if sent:
+            raise UserError(
+                self.env._(
+                    "Claim %(claims)s was sent to the vendor: its cost lines "
+                    "cannot change any more. Cancel it and draft a new claim.",
+                    claims=", ".join(sent.mapped("name")),
+                )
+            )
+        reviewed = self.filtered(
+            lambda c: c.state in ("to_approve", "approved", "rejected")
+        )
+        reviewed._reset_approval()
+        for claim in reviewed:
+            claim.message_post(
+                body=self.env._(
+                    "The cost lines changed: the claim's approval is reset to draft."
+                )
+            )
 
     def _get_defective_lines(self):
         """The complaint lines of the claim's lots (its complaints' or batch

@@ -11,6 +11,8 @@ COST_TYPES = [
     ("inspection", "Inspection and Sorting"),
     ("other", "Other"),
 ]
+# Changing these changes what the claim asks for: its approval starts again.
+AMOUNT_FIELDS = {"claim_id", "cost_type", "product_id", "quantity", "price_unit"}
 
 
 class QualitySupplierClaimLine(models.Model):
@@ -60,3 +62,22 @@ class QualitySupplierClaimLine(models.Model):
                         line=line.description,
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.claim_id._on_cost_lines_changed()
+        return lines
+
+    def write(self, vals):
+        claims = self.claim_id
+        res = super().write(vals)
+        if AMOUNT_FIELDS & set(vals):
+            (claims | self.claim_id)._on_cost_lines_changed()
+        return res
+
+    def unlink(self):
+        claims = self.claim_id
+        res = super().unlink()
+        claims.exists()._on_cost_lines_changed()
+        return res

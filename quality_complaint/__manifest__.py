@@ -31,6 +31,7 @@
         "security/quality_complaint_groups.xml",
         "security/ir.model.access.csv",
         "security/quality_complaint_security.xml",
+        "security/helpdesk_mgmt_security.xml",
         "data/helpdesk_ticket_team_data.xml",
         "data/quality_sla_policy_data.xml",
         "data/quality_batch_rule_data.xml",
@@ -53,6 +54,7 @@
         "views/helpdesk_ticket_team_views.xml",
         "views/helpdesk_ticket_stage_views.xml",
         "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
         "views/product_template_views.xml",
         "views/stock_lot_views.xml",
         "wizards/quality_batch_issue_dismiss_views.xml",
@@ -73,6 +75,7 @@
             "quality_complaint/static/tests/tours/quality_complaint_tours.js",
         ],
     },
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

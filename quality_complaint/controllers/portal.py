@@ -1,12 +1,11 @@
-import base64
-import math
-
 from odoo import Command, http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.tools import plaintext2html
 
 from odoo.addons.helpdesk_mgmt.controllers.myaccount import CustomerPortalHelpdesk
+
+from .portal_input import delivered_quantities, parse_quantity, read_uploads
 
 
 class QualityComplaintPortal(CustomerPortalHelpdesk):
@@ -36,6 +35,13 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
             ._description_selection(request.env)
         ]
         values["feedback_error"] = kwargs.get("feedback_error")
+        # a complaint the user's company services for another customer: status
+        # and lines, never the customer's answer nor its conversation
+        values["quality_serviced_only"] = ticket.is_quality_complaint and (
+            ticket.commercial_partner_id
+            != request.env.user.partner_id.commercial_partner_id
+            and not access_token
+        )
         return values
 
     # ------------------------------------------------------------
@@ -52,7 +58,11 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
                 [
                     ("state", "=", "done"),
                     ("location_dest_id.usage", "=", "customer"),
-                    ("move_id.picking_id.partner_id", "child_of", partner.id),
+                    (
+                        "move_id.picking_id.partner_id.commercial_partner_id",
+                        "=",
+                        partner.id,
+                    ),
                 ],
                 ["product_id"],
             )
@@ -83,6 +93,7 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
         return team.sudo()
 
     def _render_complaint_form(self, values=None, errors=None):
+        company = self._complaint_team().company_id or request.env.company
         return request.render(
             "quality_complaint.portal_complaint_form",
             {
@@ -90,9 +101,8 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
                 "products": self._complaint_products(),
                 "values": values or {},
                 "errors": errors or {},
-                "max_upload_size": request.env["ir.http"].session_info()[
-                    "max_file_upload_size"
-                ],
+                "max_upload_mb": company.quality_portal_max_upload_mb,
+                "max_upload_size": company.quality_portal_max_upload_mb * 1024 * 1024,
             },
         )
 
@@ -100,8 +110,14 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
     def portal_complaint_new(self, **kw):
         return self._render_complaint_form()
 
-    def _validate_complaint(self, kw):
-        """Errors by field name, and the product, lot and quantity found."""
+    def _validate_complaint(self, kw, company):
+        """Errors by field name, and the product, lot and quantity found.
+
+        A customer names only lots delivered to its company, and declares at
+        most the units delivered (of that lot, else of the product), or the
+        company's cap for a product no delivery traces; the same message
+        answers for a lot of someone else and a lot that does not exist.
+        """
         env = request.env
         errors = {}
         product = env["product.product"]
@@ -111,27 +127,49 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
             )
         if not product:
             errors["product_id"] = env._("Choose the product concerned.")
-        try:
-            quantity = float(kw.get("quantity") or 0)
-        except ValueError:
-            quantity = 0.0
-        # float() also reads "nan" and "inf", which the ORM cannot store
-        if not math.isfinite(quantity) or quantity <= 0:
+        quantity = parse_quantity(kw.get("quantity"))
+        if quantity is None:
             errors["quantity"] = env._("The quantity must be more than zero.")
         lot = env["stock.lot"]
         lot_name = (kw.get("lot") or "").strip()
-        if lot_name:
-            lots = env["stock.lot"].sudo().search([("name", "=", lot_name)])
-            lot = lots.filtered(lambda lot: lot.product_id == product)[:1]
-            if product and not lot:
-                errors["lot"] = (
-                    env._(
-                        "Lot/serial number %(lot)s is not one of %(product)s.",
-                        lot=lot_name,
-                        product=product.display_name,
-                    )
-                    if lots
-                    else env._("Lot/serial number %(lot)s is unknown.", lot=lot_name)
+        customer = env.user.partner_id.commercial_partner_id
+        delivered, delivered_by_lot = (
+            delivered_quantities(env, customer, product) if product else (0.0, {})
+        )
+        if lot_name and product:
+            lot = (
+                env["stock.lot"]
+                .sudo()
+                .search(
+                    [
+                        ("name", "=", lot_name),
+                        ("product_id", "=", product.id),
+                        ("id", "in", list(delivered_by_lot)),
+                    ],
+                    limit=1,
+                )
+            )
+            if not lot:
+                errors["lot"] = env._(
+                    "Lot/serial number %(lot)s is not among the lots of %(product)s "
+                    "delivered to you: check the label, or leave it empty and "
+                    "describe it below.",
+                    lot=lot_name,
+                    product=product.display_name,
+                )
+        if quantity is not None and product and "lot" not in errors:
+            if lot:
+                limit = delivered_by_lot.get(lot.id, 0.0)
+            elif delivered > 0:
+                limit = delivered
+            else:
+                limit = company.quality_portal_max_quantity
+            if quantity > limit:
+                limit_text = format(limit, "g")
+                errors["quantity"] = env._(
+                    "At most %(limit)s units can be declared here (the units "
+                    "delivered to you); for more, contact us.",
+                    limit=limit_text,
                 )
         if not (kw.get("subject") or "").strip():
             errors["subject"] = env._("Give the complaint a subject.")
@@ -148,11 +186,20 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
         csrf=True,
     )
     def portal_complaint_submit(self, **kw):
-        errors, product, lot, quantity = self._validate_complaint(kw)
+        team = self._complaint_team()
+        company = team.company_id or request.env.company
+        errors, product, lot, quantity = self._validate_complaint(kw, company)
+        attachments, upload_error = read_uploads(
+            request.env,
+            request.httprequest.files.getlist("attachment"),
+            company,
+            "helpdesk.ticket",
+        )
+        if upload_error:
+            errors["attachment"] = upload_error
         if errors:
             return self._render_complaint_form(kw, errors)
         partner = request.env.user.partner_id
-        team = self._complaint_team()
         ticket = (
             request.env["helpdesk.ticket"]
             .sudo()
@@ -161,7 +208,7 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
                     "name": kw["subject"].strip(),
                     "description": plaintext2html(kw["description"]),
                     "team_id": team.id,
-                    "company_id": team.company_id.id or request.env.company.id,
+                    "company_id": company.id,
                     "partner_id": partner.id,
                     "partner_name": partner.name,
                     "partner_email": partner.email,
@@ -169,6 +216,7 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
                         "helpdesk_mgmt.helpdesk_ticket_channel_web"
                     ).id,
                     "user_id": False,
+                    "filed_by_customer": True,
                     "customer_expectation": (kw.get("expectation") or "").strip()
                     or False,
                     "complaint_line_ids": [
@@ -184,16 +232,8 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
             )
         )
         ticket.message_subscribe(partner_ids=partner.ids)
-        attachments = [
-            {
-                "name": upload.filename,
-                "datas": base64.b64encode(upload.read()),
-                "res_model": "helpdesk.ticket",
-                "res_id": ticket.id,
-            }
-            for upload in request.httprequest.files.getlist("attachment")
-            if upload.filename
-        ]
+        for attachment in attachments:
+            attachment["res_id"] = ticket.id
         if attachments:
             request.env["ir.attachment"].sudo().create(attachments)
         return request.redirect(f"/my/ticket/{ticket.id}")
@@ -226,6 +266,12 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
             ._description_selection(request.env)
         )
         if not ticket.is_quality_complaint or ticket.quality_phase != "follow_up":
+            return request.not_found()
+        # only the customer answers, not the distributor that services it
+        if not access_token and (
+            ticket.commercial_partner_id
+            != request.env.user.partner_id.commercial_partner_id
+        ):
             return request.not_found()
         url = f"/my/ticket/{ticket.id}"
         if access_token:

@@ -1,3 +1,4 @@
+from . import quality_number_mixin
 from . import helpdesk_ticket_stage
 from . import helpdesk_ticket_team
 from . import product_template
@@ -13,6 +14,8 @@ from . import helpdesk_ticket_sla
 from . import helpdesk_ticket_investigation
 from . import helpdesk_ticket_remedy
 from . import helpdesk_ticket_follow_up
+from . import helpdesk_ticket_portal
+from . import mail_message
 from . import stock_lot
 from . import stock_move
 from . import quality_sla_policy

@@ -22,7 +22,8 @@ class HelpdeskTicket(models.Model):
     each concern's hooks in a fixed order.
     """
 
-    _inherit = "helpdesk.ticket"
+    _name = "helpdesk.ticket"
+    _inherit = ["helpdesk.ticket", "quality.number.mixin"]
 
     is_quality_complaint = fields.Boolean(
         compute="_compute_is_quality_complaint",
@@ -75,6 +76,12 @@ class HelpdeskTicket(models.Model):
         domain="[('company_id', 'in', [company_id, False])]",
     )
     customer_expectation = fields.Text(help="The remedy the customer asks for.")
+    filed_by_customer = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Filed by the customer (portal, e-mail): until staff take it in, it "
+        "counts for batch problems but holds no lot by itself.",
+    )
     warranty_state = fields.Selection(
         selection=WARRANTY_STATES,
         compute="_compute_warranty_state",

@@ -6,6 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import action_open_records
+from .quality_supplier_claim import AMOUNT_MAX
 
 REMEDY_TYPES = [
     ("repair", "Repair"),
@@ -42,6 +43,7 @@ class HelpdeskTicket(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     remedy_amount = fields.Monetary(
         currency_field="currency_id",
+        number_max=AMOUNT_MAX,
         tracking=True,
         groups="base.group_user",
         help="Cost of the remedy to the company.",

@@ -3,7 +3,8 @@ from odoo.exceptions import ValidationError
 
 
 class HelpdeskTicketTeam(models.Model):
-    _inherit = "helpdesk.ticket.team"
+    _name = "helpdesk.ticket.team"
+    _inherit = ["helpdesk.ticket.team", "quality.number.mixin"]
 
     is_quality_team = fields.Boolean(
         string="Quality Team",
@@ -27,9 +28,11 @@ class HelpdeskTicketTeam(models.Model):
 
     @api.constrains("follow_up_delay_days")
     def _check_follow_up_delay_days(self):
-        if any(team.follow_up_delay_days < 1 for team in self):
+        if any(not 1 <= team.follow_up_delay_days <= 30 for team in self):
             raise ValidationError(
-                self.env._("The follow-up delay is at least one working day.")
+                self.env._(
+                    "The follow-up delay is at least one and at most 30 working days."
+                )
             )
 
     def _get_applicable_stages(self):

@@ -2,11 +2,13 @@ from odoo import fields, models
 
 
 class ProductTemplate(models.Model):
-    _inherit = "product.template"
+    _name = "product.template"
+    _inherit = ["product.template", "quality.number.mixin"]
 
     complaint_warranty_months = fields.Integer(
         string="Warranty (months)",
         default=12,
+        number_max=240,
         help="Warranty period counted from the delivery to the customer. "
         "0 means the product has no warranty.",
     )

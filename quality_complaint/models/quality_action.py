@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .quality_complaint_line import QUANTITY_MAX
+
 ACTION_TYPES = [
     ("containment", "Containment"),
     ("corrective", "Corrective"),
@@ -24,7 +26,7 @@ class QualityAction(models.Model):
 
     _name = "quality.action"
     _description = "Quality Action"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "quality.number.mixin"]
     _order = "state_sequence, date_deadline, id"
     _check_company_auto = True
 
@@ -50,6 +52,7 @@ class QualityAction(models.Model):
     )
     quantity = fields.Float(
         digits="Product Unit of Measure",
+        number_max=QUANTITY_MAX,
         help="Units within the action's scope (to sort, rework, replace...).",
     )
     lot_ids = fields.Many2many(
@@ -169,27 +172,34 @@ class QualityAction(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        today = fields.Date.context_today(self)
         for vals in vals_list:
-            deadline = vals.get("date_deadline")
-            if deadline and fields.Date.to_date(deadline) < today:
-                raise ValidationError(
-                    self.env._(
-                        "The deadline of action %(action)s (%(deadline)s) is in the "
-                        "past: give a date from today on.",
-                        action=vals.get("name", ""),
-                        deadline=deadline,
-                    )
-                )
+            self._check_deadline_not_past(vals.get("date_deadline"), vals.get("name"))
         actions = super().create(vals_list)
         actions._schedule_owner_activity()
         return actions
 
     def write(self, vals):
+        if vals.get("date_deadline"):
+            for action in self:
+                # an overdue action keeps its deadline; a new one is from today on
+                if fields.Date.to_date(vals["date_deadline"]) != action.date_deadline:
+                    self._check_deadline_not_past(vals["date_deadline"], action.name)
         res = super().write(vals)
         if {"user_id", "date_deadline"} & set(vals):
             self.filtered(lambda a: a.state == "open")._schedule_owner_activity()
         return res
+
+    @api.model
+    def _check_deadline_not_past(self, deadline, name):
+        if deadline and fields.Date.to_date(deadline) < fields.Date.context_today(self):
+            raise ValidationError(
+                self.env._(
+                    "The deadline of action %(action)s (%(deadline)s) is in the "
+                    "past: give a date from today on.",
+                    action=name or "",
+                    deadline=deadline,
+                )
+            )
 
     # ------------------------------------------------------------
     # Actions

@@ -32,6 +32,7 @@ class QualityBatchIssue(models.Model):
         "mail.activity.mixin",
         "quality.investigation.mixin",
         "quality.guarded.state.mixin",
+        "quality.number.mixin",
     ]
     _order = "detected_date desc, id desc"
     _check_company_auto = True
@@ -143,6 +144,12 @@ class QualityBatchIssue(models.Model):
         column2="lot_id",
         string="Held Lots",
         copy=False,
+    )
+    lots_auto_held = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The rule held the lots once; after a manager released them, "
+        "detection does not hold them again.",
     )
     held_quant_ids = fields.Many2many(
         comodel_name="stock.quant",
@@ -428,8 +435,13 @@ class QualityBatchIssue(models.Model):
             else:
                 open_by_key[key] = issue
         updated, to_create, newly_linked = Issue, [], defaultdict(set)
+        # A group only of complaints customers filed (portal, e-mail) and staff
+        # have not taken in yet holds no lot by itself.
+        holding_keys = set()
         for group in groups:
             key = tuple(group.get(fname) or False for fname in KEY_FIELDS)
+            if group["staff_registered"]:
+                holding_keys.add(key)
             figures = {
                 "affected_qty": group["qty"],
                 "installed_base": group["installed_base"] or 0.0,
@@ -477,7 +489,14 @@ class QualityBatchIssue(models.Model):
                 )
             )
         if rule.auto_hold_lots:
-            created._hold_lots()
+            to_hold = (
+                created | Issue.browse(i.id for i in open_by_key.values())
+            ).filtered(
+                lambda i: not i.lots_auto_held
+                and tuple(i[fname].id for fname in KEY_FIELDS) in holding_keys
+            )
+            to_hold._hold_lots()
+            to_hold.lots_auto_held = True
         return {"groups": len(groups), "created": created, "updated": updated}
 
     def _create_without_duplicates(self, vals_list):
@@ -491,8 +510,8 @@ class QualityBatchIssue(models.Model):
                 self.env.flush_all()
                 return records
         except psycopg2.errors.UniqueViolation:
-            _logger.info("Batch detection: concurrent issues, creating one by one")
-        records = self.browse()
+            # another run created some of them: create the others one by one
+            records, skipped = self.browse(), 0
         for vals in vals_list:
             try:
                 with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
@@ -502,12 +521,13 @@ class QualityBatchIssue(models.Model):
             except psycopg2.errors.UniqueViolation as error:
                 if error.diag.constraint_name != OPEN_ISSUE_INDEX:
                     raise
-                _logger.info(
-                    "Batch detection: issue of rule %s for %s already created by "
-                    "another run",
-                    vals.get("rule_id"),
-                    {fname: vals.get(fname) for fname in KEY_FIELDS},
-                )
+                skipped += 1
+        _logger.info(
+            "Batch detection: rule %s: %s issue(s) already created by another run, "
+            "skipped",
+            vals_list[0].get("rule_id"),
+            skipped,
+        )
         return records
 
     def _announce(self, rule):

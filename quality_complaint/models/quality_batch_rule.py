@@ -2,13 +2,22 @@ import logging
 import threading
 from datetime import timedelta
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
+
+from .quality_complaint_line import QUANTITY_MAX
 
 _logger = logging.getLogger(__name__)
+# What a detection run that loses a race with another one meets.
+CONCURRENT_ERRORS = (
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.UniqueViolation,
+    psycopg2.errors.LockNotAvailable,
+)
 
 BATCH_SCOPES = [
     ("lot", "Production Lot"),
@@ -31,10 +40,15 @@ LINE_COLUMNS = {
     "partner_id": "commercial_partner_id",
 }
 COMPARISONS = {">=": SQL(">="), ">": SQL(">")}
+# Ten years: the longest a window or an installed-base period can cover.
+MAX_DAYS = 3650
+MAX_MONTHS = 120
+INSTALLED_BASE_MAX = 1_000_000_000
 
 
 class QualityBatchRule(models.Model):
     _name = "quality.batch.rule"
+    _inherit = ["quality.number.mixin"]
     _description = "Batch Quality Problem Rule"
     _order = "sequence, id"
     _check_company_auto = True
@@ -70,12 +84,14 @@ class QualityBatchRule(models.Model):
         required=True,
         default=">=",
     )
-    threshold = fields.Float(required=True)
+    threshold = fields.Float(required=True, number_max=QUANTITY_MAX)
     min_installed_base = fields.Float(
-        help="The rule applies when the installed base is at least this."
+        number_max=INSTALLED_BASE_MAX,
+        help="The rule applies when the installed base is at least this.",
     )
     max_installed_base = fields.Float(
-        help="The rule applies when the installed base is below this; 0: no limit."
+        number_max=INSTALLED_BASE_MAX,
+        help="The rule applies when the installed base is below this; 0: no limit.",
     )
     installed_base_months = fields.Integer(
         string="Installed Base (months)",
@@ -133,11 +149,21 @@ class QualityBatchRule(models.Model):
                 problems.append(self.env._("the threshold must be greater than zero"))
             if rule.threshold_type == "ratio" and rule.threshold > 100:
                 problems.append(self.env._("a ratio cannot exceed 100 %"))
-            if rule.window_days <= 0:
-                problems.append(self.env._("the window must be at least one day"))
-            if rule.installed_base_months <= 0:
+            if not 0 < rule.window_days <= MAX_DAYS:
                 problems.append(
-                    self.env._("the installed base must cover at least one month")
+                    self.env._(
+                        "the window is at least one day and at most ten years "
+                        "(%(days)s days)",
+                        days=MAX_DAYS,
+                    )
+                )
+            if not 0 < rule.installed_base_months <= MAX_MONTHS:
+                problems.append(
+                    self.env._(
+                        "the installed base covers at least one month and at most "
+                        "ten years (%(months)s months)",
+                        months=MAX_MONTHS,
+                    )
                 )
             if rule.min_installed_base < 0 or rule.max_installed_base < 0:
                 problems.append(self.env._("installed base limits cannot be negative"))
@@ -203,8 +229,15 @@ class QualityBatchRule(models.Model):
         rules = self.search([])
         for done, rule in enumerate(rules, start=1):
             try:
-                with self.env.cr.savepoint():
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                     rule._detect()
+            except CONCURRENT_ERRORS:
+                # another run changed the same issues meanwhile: it did the work
+                _logger.info(
+                    "Batch detection: rule %s skipped, another detection run is "
+                    "updating its issues (the next run completes it)",
+                    rule.id,
+                )
             except Exception:
                 _logger.exception("Batch detection: rule %s failed, skipped", rule.id)
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(rules) - done)
@@ -227,7 +260,9 @@ class QualityBatchRule(models.Model):
         query (the installed base included).
 
         :return: list of dicts with the key fields, `qty`, `installed_base`,
-                 `ratio`, `line_ids`, `ticket_ids` and `last_line_date`
+                 `ratio`, `line_ids`, `ticket_ids`, `last_line_date` and
+                 `staff_registered` (a complaint of the group was registered
+                 or taken in by staff)
         """
         self.ensure_one()
         keys = SCOPE_KEYS[self.scope]
@@ -293,7 +328,10 @@ class QualityBatchRule(models.Model):
                        SUM(l.quantity) AS qty,
                        ARRAY_AGG(l.id ORDER BY l.id) AS line_ids,
                        ARRAY_AGG(DISTINCT l.ticket_id) AS ticket_ids,
-                       MAX(l.create_date) AS last_line_date
+                       MAX(l.create_date) AS last_line_date,
+                       BOOL_OR(NOT COALESCE(t.filed_by_customer, FALSE)
+                               OR COALESCE(t.has_left_intake, FALSE))
+                           AS staff_registered
                   FROM quality_complaint_line l
                   JOIN helpdesk_ticket t ON t.id = l.ticket_id
                  WHERE %(conditions)s
@@ -319,7 +357,13 @@ class QualityBatchRule(models.Model):
         )
         self.env["quality.complaint.line"].flush_model()
         self.env["helpdesk.ticket"].flush_model(
-            ["is_quality_complaint", "active", "quality_phase"]
+            [
+                "is_quality_complaint",
+                "active",
+                "quality_phase",
+                "filed_by_customer",
+                "has_left_intake",
+            ]
         )
         self.env.cr.execute(query)
         return self.env.cr.dictfetchall()

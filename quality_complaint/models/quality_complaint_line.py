@@ -13,6 +13,8 @@ TRACEABILITY_FIELDS = (
     "purchase_order_id",
     "vendor_id",
 )
+# Units affected on one complaint line, or by one action: beyond it, a typo.
+QUANTITY_MAX = 1_000_000
 WARRANTY_STATES = [
     ("in_warranty", "In Warranty"),
     ("out_of_warranty", "Out of Warranty"),
@@ -22,6 +24,7 @@ WARRANTY_STATES = [
 
 class QualityComplaintLine(models.Model):
     _name = "quality.complaint.line"
+    _inherit = ["quality.number.mixin"]
     _description = "Quality Complaint Line"
     _order = "ticket_id, sequence, id"
     _check_company_auto = True
@@ -63,7 +66,10 @@ class QualityComplaintLine(models.Model):
     )
     product_tracking = fields.Selection(related="product_id.tracking")
     quantity = fields.Float(
-        default=1.0, digits="Product Unit of Measure", required=True
+        default=1.0,
+        digits="Product Unit of Measure",
+        required=True,
+        number_max=QUANTITY_MAX,
     )
     product_uom_id = fields.Many2one(related="product_id.uom_id", string="Unit")
     defect_type_id = fields.Many2one(

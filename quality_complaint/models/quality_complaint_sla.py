@@ -26,6 +26,7 @@ PRIORITIES = ["0", "1", "2", "3"]
 
 class QualityComplaintSla(models.Model):
     _name = "quality.complaint.sla"
+    _inherit = ["quality.number.mixin"]
     _description = "Quality Complaint SLA Milestone"
     _order = "deadline, id"
 
@@ -279,24 +280,16 @@ class QualityComplaintSla(models.Model):
         todo_type = self.env.ref("mail.mail_activity_data_todo")
         ticket_model = self.env["ir.model"]._get_id("helpdesk.ticket")
         labels = dict(self._fields["milestone"]._description_selection(self.env))
-        activities, notes = [], defaultdict(list)
+        # one activity per complaint and user, naming all its breached
+        # milestones: two activities of one user on one complaint in one create
+        # would subscribe the user twice
+        milestones_by_activity, notes = defaultdict(list), defaultdict(list)
         for sla in self:
             label = labels[sla.milestone]
             users = sla.policy_id.escalation_user_ids or sla.ticket_id.team_id.user_id
             users = users or sla.ticket_id.user_id
             for user in users:
-                activities.append(
-                    {
-                        "res_model_id": ticket_model,
-                        "res_id": sla.ticket_id.id,
-                        "activity_type_id": todo_type.id,
-                        "user_id": user.id,
-                        "date_deadline": fields.Date.context_today(self),
-                        "summary": self.env._(
-                            "SLA breached: %(milestone)s", milestone=label
-                        ),
-                    }
-                )
+                milestones_by_activity[sla.ticket_id.id, user.id].append(label)
             notes[sla.ticket_id.id].append(
                 self.env._(
                     "SLA milestone %(milestone)s breached: its deadline %(deadline)s "
@@ -305,6 +298,19 @@ class QualityComplaintSla(models.Model):
                     deadline=format_datetime(self.env, sla.deadline, tz="UTC"),
                 )
             )
+        activities = [
+            {
+                "res_model_id": ticket_model,
+                "res_id": ticket_id,
+                "activity_type_id": todo_type.id,
+                "user_id": user_id,
+                "date_deadline": fields.Date.context_today(self),
+                "summary": self.env._(
+                    "SLA breached: %(milestone)s", milestone=", ".join(milestones)
+                ),
+            }
+            for (ticket_id, user_id), milestones in milestones_by_activity.items()
+        ]
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             activities
         )

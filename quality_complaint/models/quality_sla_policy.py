@@ -4,6 +4,9 @@ from odoo.exceptions import ValidationError
 from .helpdesk_ticket_stage import FORWARD_PHASES, QUALITY_PHASES
 from .quality_defect_type import SEVERITIES
 
+# A year around the clock: no time limit of the trade is longer.
+MAX_HOURS = 8760
+MAX_HOURS_TEXT = format(MAX_HOURS, ",")
 MILESTONES = [
     ("response", "First Response"),
     ("interim", "Interim Report"),
@@ -15,6 +18,7 @@ MILESTONES = [
 
 class QualitySlaPolicy(models.Model):
     _name = "quality.sla.policy"
+    _inherit = ["quality.number.mixin"]
     _description = "Quality Complaint SLA Policy"
     _order = "milestone, sequence, id"
     _check_company_auto = True
@@ -78,12 +82,13 @@ class QualitySlaPolicy(models.Model):
     @api.constrains("hours")
     def _check_hours(self):
         for policy in self:
-            if policy.hours <= 0:
+            if not 0 < policy.hours <= MAX_HOURS:
                 raise ValidationError(
                     self.env._(
                         "SLA policy %(policy)s: the working hours must be greater "
-                        "than zero.",
+                        "than zero and at most %(max)s (a year).",
                         policy=policy.name,
+                        max=MAX_HOURS_TEXT,
                     )
                 )
 

@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import action_open_records
 
+# One claim, remedy or cost line beyond this is a typo, not a loss.
+AMOUNT_MAX = 1_000_000_000
 CLAIM_STATES = [
     ("draft", "Draft"),
     ("to_approve", "To Approve"),
@@ -35,7 +37,12 @@ class QualitySupplierClaim(models.Model):
 
     _name = "quality.supplier.claim"
     _description = "Supplier Claim"
-    _inherit = ["mail.thread", "mail.activity.mixin", "quality.tier.approval.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "quality.tier.approval.mixin",
+        "quality.number.mixin",
+    ]
     _order = "id desc"
     _check_company_auto = True
     _cancel_state = "cancelled"
@@ -148,6 +155,7 @@ class QualitySupplierClaim(models.Model):
         currency_field="currency_id",
     )
     amount_agreed = fields.Monetary(
+        number_max=AMOUNT_MAX,
         tracking=True,
         copy=False,
         currency_field="currency_id",

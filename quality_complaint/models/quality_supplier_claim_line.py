@@ -1,6 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .quality_complaint_line import QUANTITY_MAX
+from .quality_supplier_claim import AMOUNT_MAX
+
 COST_TYPES = [
     ("parts", "Parts"),
     ("labour", "Labour"),
@@ -17,6 +20,7 @@ AMOUNT_FIELDS = {"claim_id", "cost_type", "product_id", "quantity", "price_unit"
 
 class QualitySupplierClaimLine(models.Model):
     _name = "quality.supplier.claim.line"
+    _inherit = ["quality.number.mixin"]
     _description = "Supplier Claim Cost Line"
     _order = "claim_id, sequence, id"
     _check_company_auto = True
@@ -34,8 +38,12 @@ class QualitySupplierClaimLine(models.Model):
     cost_type = fields.Selection(selection=COST_TYPES, required=True, default="other")
     description = fields.Char(required=True)
     product_id = fields.Many2one(comodel_name="product.product", check_company=True)
-    quantity = fields.Float(default=1.0, digits="Product Unit of Measure")
-    price_unit = fields.Monetary(string="Unit Cost", currency_field="currency_id")
+    quantity = fields.Float(
+        default=1.0, digits="Product Unit of Measure", number_max=QUANTITY_MAX
+    )
+    price_unit = fields.Monetary(
+        string="Unit Cost", currency_field="currency_id", number_max=AMOUNT_MAX
+    )
     amount = fields.Monetary(
         compute="_compute_amount", store=True, currency_field="currency_id"
     )

@@ -12,7 +12,7 @@ class QualityTierApprovalMixin(models.AbstractModel):
     methods below and the models' workflow buttons move them."""
 
     _name = "quality.tier.approval.mixin"
-    _inherit = ["tier.validation", "quality.guarded.state.mixin"]
+    _inherit = ["quality.guarded.state.mixin", "tier.validation"]
     _description = "Quality Tier Approval"
 
     _state_from = ["draft", "to_approve"]

@@ -1,13 +1,30 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "quality.number.mixin"]
 
     quality_claim_response_days = fields.Integer(
         string="Supplier Claim Response (Days)",
         default=10,
+        number_max=365,
         help="Days the vendor has to answer a supplier claim once it is sent.",
+    )
+    quality_portal_max_quantity = fields.Integer(
+        string="Portal Quantity Cap",
+        default=10,
+        number_max=1_000_000,
+        help="Most units a customer may declare on the portal for a product "
+        "that no delivery to its company traces (otherwise: the units "
+        "delivered).",
+    )
+    quality_portal_max_upload_mb = fields.Integer(
+        string="Portal Upload Size (MB)",
+        default=10,
+        number_max=1024,
+        help="Largest photo, PDF or video a customer may attach on the portal.",
     )
     quality_quarantine_location_id = fields.Many2one(
         comodel_name="stock.location",
@@ -17,3 +34,18 @@ class ResCompany(models.Model):
         "apart from sellable stock; it accepts held (blocked) lots. Empty: the "
         "return's usual destination.",
     )
+
+    @api.constrains("quality_portal_max_quantity", "quality_portal_max_upload_mb")
+    def _check_quality_portal_limits(self):
+        for company in self:
+            if (
+                company.quality_portal_max_quantity < 1
+                or company.quality_portal_max_upload_mb < 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the portal quantity cap and upload size are "
+                        "at least 1.",
+                        company=company.name,
+                    )
+                )

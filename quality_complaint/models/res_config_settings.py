@@ -7,6 +7,12 @@ class ResConfigSettings(models.TransientModel):
     quality_claim_response_days = fields.Integer(
         related="company_id.quality_claim_response_days", readonly=False
     )
+    quality_portal_max_quantity = fields.Integer(
+        related="company_id.quality_portal_max_quantity", readonly=False
+    )
+    quality_portal_max_upload_mb = fields.Integer(
+        related="company_id.quality_portal_max_upload_mb", readonly=False
+    )
     quality_quarantine_location_id = fields.Many2one(
         related="company_id.quality_quarantine_location_id", readonly=False
     )

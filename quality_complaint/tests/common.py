@@ -303,6 +303,36 @@ class QualityPortalCommon(HttpCase):
     def _create_customer(cls, name, **values):
         return cls.env["res.partner"].create(dict(name=name, is_company=True, **values))
 
+    @classmethod
+    def _stock_and_deliver(cls, partner, lot, quantity):
+        """Put `quantity` units of `lot` in stock and deliver them to `partner`:
+        the portal offers a customer its delivered products and lots."""
+        picking_type = cls.env.ref("stock.picking_type_out")
+        stock = picking_type.default_location_src_id
+        cls.env["stock.quant"]._update_available_quantity(
+            lot.product_id, stock, quantity, lot_id=lot
+        )
+        picking = cls.env["stock.picking"].create(
+            {
+                "partner_id": partner.id,
+                "picking_type_id": picking_type.id,
+                "location_id": stock.id,
+                "location_dest_id": cls.env.ref("stock.stock_location_customers").id,
+                "move_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": lot.product_id.id,
+                            "lot_id": lot.id,
+                            "quantity": quantity,
+                            "picked": True,
+                        }
+                    )
+                ],
+            }
+        )
+        picking.button_validate()
+        return picking
+
     def _form_csrf(self, url="/my/quality/complaint/new"):
         """The CSRF token of the form page at `url` (the user must be logged in)."""
         page = self.url_open(url)

@@ -1,6 +1,9 @@
+import logging
 import threading
 from datetime import datetime, timedelta
 from unittest.mock import patch
+
+import psycopg2
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -239,6 +242,45 @@ class TestBatchDetection(QualityComplaintCommon):
         self.assertFalse(again)
         self.assertEqual(self._issues(self.rule_lot), first)
 
+    def test_race_loser_logs_one_info_line(self):
+        """The run that loses a race logs one line, no traceback: an issue
+        another run created, and issues another run updated meanwhile."""
+        self.rule_lot.auto_hold_lots = False
+        self._complain(self.lot_b, 5)
+        created = self.rule_lot._detect()["created"]
+        vals = {
+            "rule_id": self.rule_lot.id,
+            "company_id": self.company.id,
+            "product_id": self.product.id,
+            "lot_id": self.lot_b.id,
+            "affected_qty": 5,
+        }
+        models = "odoo.addons.quality_complaint.models"
+        with self.assertLogs(
+            f"{models}.quality_batch_issue", level=logging.INFO
+        ) as logs:
+            self.assertFalse(self.Issue._create_without_duplicates([vals]))
+        self.assertEqual(len(logs.records), 1, logs.output)
+        self.assertIn("already created by another run", logs.output[0])
+        self.assertEqual(self._issues(self.rule_lot), created)
+
+        original = QualityBatchRule._detect
+
+        def concurrent_update(rule):
+            if rule == self.rule_lot:
+                raise psycopg2.errors.SerializationFailure("concurrent update")
+            return original(rule)
+
+        with (
+            patch.object(QualityBatchRule, "_detect", concurrent_update),
+            self.assertLogs(f"{models}.quality_batch_rule", level=logging.INFO) as logs,
+        ):
+            self.env["quality.batch.rule"]._cron_detect()
+        self.assertEqual(len(logs.records), 1, logs.output)
+        self.assertEqual(logs.records[0].levelno, logging.INFO)
+        self.assertIn("another detection run is updating", logs.output[0])
+        self.assertIsNone(logs.records[0].exc_info)
+
     def test_failing_rule_does_not_stop_the_others(self):
         self.rule_lot.auto_hold_lots = False
         self._complain(self.lot_b, 5)
@@ -385,7 +427,11 @@ class TestBatchDetection(QualityComplaintCommon):
         for vals, message in (
             ({"threshold": 0}, "the threshold must be greater than zero"),
             ({"threshold": -1}, "the threshold must be greater than zero"),
-            ({"window_days": 0}, "the window must be at least one day"),
+            ({"window_days": 0}, "the window is at least one day"),
+            ({"window_days": 100_000_000}, "at most ten years (3650 days)"),
+            ({"installed_base_months": 121}, "at most ten years (120 months)"),
+            ({"threshold": float("nan")}, "must be a finite number"),
+            ({"max_installed_base": float("inf")}, "must be a finite number"),
             (
                 {"threshold_type": "ratio", "threshold": 120},
                 "a ratio cannot exceed 100 %.",

@@ -47,8 +47,11 @@ class TestFollowUp(QualityComplaintCommon):
         with self._at(THURSDAY_10AM):
             self._to_execution(ticket)
         self.assertEqual(self._follow_ups(ticket).date_deadline, date(2026, 1, 9))
-        with self.assertRaisesMessage(ValidationError, "at least one working day"):
-            self.team.follow_up_delay_days = 0
+        for days in (0, 31):
+            with self.assertRaisesMessage(
+                ValidationError, "at least one and at most 30 working days"
+            ):
+                self.team.follow_up_delay_days = days
         self.assertEqual(self.team.follow_up_delay_days, 1)
 
     def test_done_gate_needs_feedback(self):

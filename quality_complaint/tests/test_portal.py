@@ -40,6 +40,7 @@ class TestPortal(QualityPortalCommon):
         cls.other_lot = cls.env["stock.lot"].create(
             {"name": "TOUR-LOT-9", "product_id": cls.other_product.id}
         )
+        cls._stock_and_deliver(cls.customer, cls.lot, 20)
         cls.defect = cls.env["quality.defect.type"].create(
             {"name": "Tour leak", "code": "TOUR-LEAK", "default_severity": "major"}
         )
@@ -110,8 +111,9 @@ class TestPortal(QualityPortalCommon):
             ({"product_id": ""}, "Choose the product concerned."),
             ({"quantity": "0"}, "The quantity must be more than zero."),
             ({"quantity": "-3"}, "The quantity must be more than zero."),
-            ({"lot": "TOUR-LOT-9"}, "TOUR-LOT-9 is not one of"),
-            ({"lot": "NO-SUCH-LOT"}, "NO-SUCH-LOT is unknown"),
+            ({"lot": "TOUR-LOT-9"}, "TOUR-LOT-9 is not among the lots of"),
+            ({"lot": "NO-SUCH-LOT"}, "NO-SUCH-LOT is not among the lots of"),
+            ({"quantity": "50"}, "At most 20 units can be declared here"),
             ({"description": " "}, "Describe the problem."),
         ]
         for values, message in cases:

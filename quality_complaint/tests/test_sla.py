@@ -1,3 +1,4 @@
+import logging
 from datetime import date, datetime
 from unittest.mock import patch
 
@@ -200,6 +201,31 @@ class TestSla(QualityComplaintCommon):
         ticket.stage_id = self.stages["triage"]
         self.assertEqual(response.state, "breached")
         self.assertTrue(response.reached_date)
+
+    def test_several_milestones_of_one_complaint_breach_in_one_batch(self):
+        """Two milestones of a complaint due in the same run: escalated in the
+        batch (one activity per user naming both), not one by one."""
+        for milestone in ("response", "interim"):
+            self.policies["major", milestone].escalation_user_ids = self.engineer
+        ticket = self._complaint(priority="1")
+        with (
+            self._at(datetime(2026, 1, 7, 10, 0)),
+            self.assertNoLogs(
+                "odoo.addons.quality_complaint.models.quality_complaint_sla",
+                level=logging.WARNING,
+            ),
+        ):
+            processed = self.env["quality.complaint.sla"]._cron_check_sla()
+        self.assertEqual(processed, 2)
+        for milestone in ("response", "interim"):
+            self.assertEqual(self._sla(ticket, milestone).state, "breached")
+        self.assertEqual(self._sla(ticket, "final").state, "running")
+        activity = ticket.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.engineer)
+        self.assertIn("First Response", activity.summary)
+        self.assertIn("Interim Report", activity.summary)
+        self.assertEqual(ticket.priority, "2", "raised one step per run")
 
     def test_breach_without_escalation_users_goes_to_team_leader(self):
         ticket = self._complaint(priority="3")

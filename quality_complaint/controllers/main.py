@@ -2,6 +2,7 @@ from odoo import http
 from odoo.http import request
 
 from odoo.addons.helpdesk_mgmt.controllers.main import HelpdeskTicketController
+from odoo.addons.rating.controllers.main import Rating
 
 
 class QualityComplaintTicketController(HelpdeskTicketController):
@@ -23,3 +24,19 @@ class QualityComplaintTicketController(HelpdeskTicketController):
         ):
             return request.not_found()
         return super().support_ticket_close(**kw)
+
+
+class QualityComplaintRating(Rating):
+    @http.route()
+    def action_submit_rating(self, token, rate=0, **kwargs):
+        """Odoo reads the posted rate with int(): "nan", "1e9" or "x" ended in a
+        server error page. A rate that is not one of the offered ones is a
+        bad request, and nothing is stored."""
+        if request.httprequest.method == "POST" and str(rate) not in ("1", "3", "5"):
+            # only a hand-made request gets here: the rating page offers 1, 3, 5
+            return request.make_response(
+                request.env._("Choose one of the offered ratings."),
+                headers=[("Content-Type", "text/plain; charset=utf-8")],
+                status=400,
+            )
+        return super().action_submit_rating(token, rate=rate, **kwargs)

@@ -301,6 +301,30 @@ class TestHardeningPortal(QualityPortalCommon, QualityComplaintCommon):
         complaint.invalidate_recordset()
         self.assertEqual(complaint.satisfaction, "4")
 
+    def test_rating_with_a_bad_rate_is_a_bad_request(self):
+        complaint = self._create_complaint(partner=self.hotel, lines=[(self.lot_a, 1)])
+        self._to_follow_up(complaint)
+        token = complaint.rating_ids[:1].access_token
+        self.assertTrue(token, "entering follow-up asks for a rating")
+        self.authenticate("qc_hard_hotel", "qc_hard_hotel")
+        for rate in ("nan", "1e9", "2", "x"):
+            with self.subTest(rate=rate):
+                response = self.url_open(
+                    f"/rate/{token}/submit_feedback",
+                    data={"rate": rate, "csrf_token": self._form_csrf()},
+                )
+                self.assertEqual(response.status_code, 400)
+                self.assertIn("Choose one of the offered ratings.", response.text)
+        complaint.invalidate_recordset()
+        self.assertFalse(complaint.satisfaction)
+        response = self.url_open(
+            f"/rate/{token}/submit_feedback",
+            data={"rate": "5", "feedback": "Good", "csrf_token": self._form_csrf()},
+        )
+        self.assertEqual(response.status_code, 200)
+        complaint.invalidate_recordset()
+        self.assertEqual(complaint.satisfaction, "5")
+
     def test_portal_never_reads_tier_reviews(self):
         complaint = self._create_complaint(partner=self.hotel, lines=[(self.lot_a, 2)])
         self._ready_for(complaint, "solution")

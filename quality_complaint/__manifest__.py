@@ -71,6 +71,9 @@
         "demo/quality_complaint_demo.xml",
     ],
     "assets": {
+        "web.report_assets_common": [
+            "quality_complaint/static/src/scss/quality_complaint_report.scss",
+        ],
         "web.assets_tests": [
             "quality_complaint/static/tests/tours/quality_complaint_tours.js",
         ],

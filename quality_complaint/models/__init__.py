@@ -34,3 +34,4 @@ from . import res_company
 from . import res_config_settings
 from . import purchase_order
 from . import quality_complaint_digest
+from . import ir_actions_report

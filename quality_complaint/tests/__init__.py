@@ -17,3 +17,4 @@ from . import test_portal
 from . import test_portal_hardening
 from . import test_dashboard_access
 from . import test_closed_date
+from . import test_remedy_rma

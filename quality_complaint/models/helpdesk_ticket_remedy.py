@@ -249,7 +249,8 @@ class HelpdeskTicket(models.Model):
             vals_list += [
                 ticket._prepare_rma_vals(line, operation, location) for line in lines
             ]
-        rmas = self.env["rma"].create(vals_list)
+        with self._workflow_writes():
+            rmas = self.env["rma"].create(vals_list)
         rmas.action_confirm()
         for ticket, ticket_rmas in rmas.grouped("ticket_id").items():
             ticket.message_post(

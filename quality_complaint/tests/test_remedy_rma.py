@@ -320,6 +320,57 @@ class TestRemedyRma(QualityComplaintCommon):
     # Access
     # ------------------------------------------------------------
 
+    def test_rma_cannot_be_linked_to_a_complaint_by_hand(self):
+        """A finished RMA linked to an approved complaint would end its remedy
+        without the goods: only Create RMAs links them."""
+        ticket = self._in_execution("replace")
+        other = self._in_execution("replace", lines=[(self.lot_b, 1)])
+        other.action_create_rmas()
+        rma = other.rma_ids
+        Rma = self.env["rma"].with_user(self.engineer)
+        with self.assertRaisesMessage(UserError, "cannot be written directly"):
+            rma.with_user(self.engineer).write({"ticket_id": ticket.id})
+        with self.assertRaisesMessage(UserError, "cannot be written directly"):
+            rma.with_user(self.engineer).complaint_line_id = False
+        with self.assertRaisesMessage(UserError, "cannot be written directly"):
+            Rma.create(
+                {
+                    "partner_id": self.distributor.id,
+                    "product_id": self.product.id,
+                    "operation_id": self.env.ref("rma.rma_operation_replace").id,
+                    "ticket_id": ticket.id,
+                }
+            )
+        self.assertEqual(rma.ticket_id, other)
+        self.assertFalse(ticket.rma_ids)
+        # writing what it already has, or other fields, passes
+        rma.with_user(self.engineer).write(
+            {"ticket_id": other.id, "deadline": "2030-01-01"}
+        )
+        # a duplicate is not the complaint's
+        self.assertFalse(rma.with_user(self.engineer).copy().ticket_id)
+
+    def test_split_rma_stays_with_the_complaint(self):
+        ticket = self._in_execution("replace", lines=[(self.lot_a, 2)])
+        ticket.with_user(self.engineer).action_create_rmas()
+        rma = ticket.rma_ids.with_user(self.engineer)
+        self._receive_rmas(rma)
+        wizard = Form.from_action(self.env(user=self.engineer), rma.action_replace())
+        wizard.product_id = self.product
+        wizard.product_uom_qty = 1
+        wizard.save().action_deliver()
+        self.assertTrue(rma.can_be_split)
+        extracted = rma.extract_quantity(1, self.product.uom_id)
+        self.assertEqual(extracted.ticket_id, ticket)
+        self.assertEqual(extracted.complaint_line_id, rma.complaint_line_id)
+        self._validate(rma.delivery_move_ids.picking_id)
+        self.assertEqual(rma.state, "replaced")
+        self.assertEqual(extracted.state, "received")
+        self.assertEqual(ticket.remedy_state, "approved")
+        self._deliver_from_wizard(extracted.action_replace(), self.product)
+        self._validate(extracted.delivery_move_ids.picking_id)
+        self.assertEqual(ticket.remedy_state, "done")
+
     def test_customer_service_cannot_create_rmas(self):
         ticket = self._in_execution("replace")
         rmas = self.env["rma"].search_count([])

@@ -28,6 +28,8 @@ from . import quality_supplier_claim_line
 from . import quality_action
 from . import stock_picking
 from . import account_move
+from . import rma
+from . import rma_operation
 from . import tier_definition
 from . import tier_review
 from . import res_company

@@ -24,5 +24,8 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        posted.quality_ticket_id._update_remedy_done()
+        # credit notes by hand (compensation) and the refunds of RMAs
+        (
+            posted.quality_ticket_id | posted.sudo().invoice_line_ids.rma_id.ticket_id
+        )._update_remedy_done()
         return posted

@@ -1,9 +1,9 @@
 # The remedy of a complaint: its type and cost, its approval (OCA tier
-# validation on `remedy_state`) and the documents that carry it out.
-from collections import defaultdict
+# validation on `remedy_state`) and the RMAs and credit notes that carry it out.
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import action_open_records
 from .quality_supplier_claim import AMOUNT_MAX
@@ -26,6 +26,10 @@ REMEDY_STATES = [
 ]
 # Changing these after approval asks for a new approval.
 REMEDY_FIELDS = {"remedy_type", "remedy_amount"}
+# Remedies carried out as OCA RMAs: the goods come back, then are repaired and
+# returned, replaced or refunded (a spare part goes out for them). A
+# compensation is a credit note; explanations and the rest are done by hand.
+RMA_REMEDY_TYPES = ("repair", "replace", "refund", "spare_part")
 
 
 class HelpdeskTicket(models.Model):
@@ -56,22 +60,33 @@ class HelpdeskTicket(models.Model):
         copy=False,
         help="Draft until approved: remedies that tier definitions select (by "
         "default above 5,000) are reviewed by a quality manager. Done when its "
-        "returns and deliveries are done and its credit notes posted.",
+        "RMAs are finished and its credit notes posted.",
     )
+    rma_ids = fields.One2many(
+        comodel_name="rma",
+        inverse_name="ticket_id",
+        string="RMAs",
+        groups="rma.rma_group_user_own",
+    )
+    rma_count = fields.Integer(
+        string="RMA Count",
+        compute="_compute_rma_count",
+        groups="rma.rma_group_user_own",
+    )
+    # Version 1 carried remedies out with hand-made returns and deliveries:
+    # they stay linked, read-only, and still count for the remedy's end.
     remedy_picking_ids = fields.One2many(
         comodel_name="stock.picking",
         inverse_name="quality_ticket_id",
-        string="Remedy Transfers",
+        string="Transfers (v1)",
         groups="stock.group_stock_user",
+        readonly=True,
+        help="Returns and replacements made by hand before remedies were "
+        "carried out as RMAs.",
     )
-    return_picking_count = fields.Integer(
-        string="Returns",
-        compute="_compute_remedy_document_counts",
-        groups="stock.group_stock_user",
-    )
-    replacement_picking_count = fields.Integer(
-        string="Replacements",
-        compute="_compute_remedy_document_counts",
+    remedy_picking_count = fields.Integer(
+        string="Transfers (v1) Count",
+        compute="_compute_remedy_picking_count",
         groups="stock.group_stock_user",
     )
     credit_note_ids = fields.One2many(
@@ -84,12 +99,27 @@ class HelpdeskTicket(models.Model):
         compute="_compute_credit_note_count", groups="account.group_account_invoice"
     )
 
-    @api.depends("remedy_picking_ids.picking_type_code")
-    def _compute_remedy_document_counts(self):
+    @api.depends("rma_ids")
+    def _compute_rma_count(self):
+        counts = dict(
+            self.env["rma"]._read_group(
+                [("ticket_id", "in", self.ids)], ["ticket_id"], ["__count"]
+            )
+        )
         for ticket in self:
-            codes = ticket.remedy_picking_ids.mapped("picking_type_code")
-            ticket.return_picking_count = codes.count("incoming")
-            ticket.replacement_picking_count = codes.count("outgoing")
+            ticket.rma_count = counts.get(ticket, 0)
+
+    @api.depends("remedy_picking_ids")
+    def _compute_remedy_picking_count(self):
+        counts = dict(
+            self.env["stock.picking"]._read_group(
+                [("quality_ticket_id", "in", self.ids)],
+                ["quality_ticket_id"],
+                ["__count"],
+            )
+        )
+        for ticket in self:
+            ticket.remedy_picking_count = counts.get(ticket, 0)
 
     @api.depends("credit_note_ids")
     def _compute_credit_note_count(self):
@@ -184,100 +214,156 @@ class HelpdeskTicket(models.Model):
                     )
                 )
 
-    def action_create_return(self):
-        """Return the complained units through Odoo's return wizard on the
-        deliveries traced from the lines."""
-        self.ensure_one()
+    def action_create_rmas(self):
+        """One confirmed RMA per complaint line not carried out yet: the
+        customer's units come back through rma's reception into the quality
+        quarantine location, then are repaired and returned, replaced or
+        refunded, as the operation of the remedy type says."""
         self._check_remedy_executable()
-        lines = self.complaint_line_ids.filtered("delivery_picking_id")
-        if not lines:
-            raise UserError(
-                self.env._(
-                    "No line of complaint %(number)s is traced to a delivery: "
-                    "trace the lots first.",
-                    number=self.number,
+        if not self.env.user.has_group("quality_complaint.group_quality_engineer"):
+            raise AccessError(
+                self.env._("Only quality engineers carry remedies out as RMAs.")
+            )
+        vals_list = []
+        for ticket in self:
+            operation = ticket._get_rma_operation()
+            location = ticket._get_rma_location()
+            customer = ticket.partner_id.commercial_partner_id
+            if not customer:
+                raise UserError(
+                    self.env._(
+                        "Complaint %(number)s has no customer to take the goods "
+                        "back from.",
+                        number=ticket.number,
+                    )
+                )
+            carried_out = ticket.rma_ids.filtered(
+                lambda r: r.state != "cancelled"
+            ).complaint_line_id
+            lines = ticket.complaint_line_ids - carried_out
+            if not lines:
+                raise UserError(
+                    self.env._(
+                        "Every line of complaint %(number)s has its RMA already.",
+                        number=ticket.number,
+                    )
+                )
+            vals_list += [
+                ticket._prepare_rma_vals(line, operation, location) for line in lines
+            ]
+        with self._workflow_writes():
+            rmas = self.env["rma"].create(vals_list)
+        rmas.action_confirm()
+        for ticket, ticket_rmas in rmas.grouped("ticket_id").items():
+            ticket.message_post(
+                body=self.env._(
+                    "RMAs created for the remedy: %(rmas)s",
+                    rmas=", ".join(ticket_rmas.mapped("name")),
                 )
             )
-        returns = self.env["stock.picking"]
-        for delivery, delivery_lines in lines.grouped("delivery_picking_id").items():
-            returns |= self._create_return_of(delivery, delivery_lines)
-        return self._action_view_pickings(returns)
+        return action_open_records(rmas, "rma.rma_action")
 
-    def _create_return_of(self, delivery, lines):
-        # complained goods are inspected apart from sellable stock
-        picking = delivery._quality_create_return(
-            lines, location_dest=self.company_id.quality_quarantine_location_id
-        )
-        picking.quality_ticket_id = self
-        picking.message_post(
-            body=self.env._(
-                "Return of the units of complaint %(number)s.", number=self.number
-            )
-        )
-        return picking
-
-    def action_create_replacement(self):
-        """A delivery of new units for the complained ones."""
+    def _get_rma_operation(self):
+        """The RMA operation set for the remedy type (RMA > Configuration >
+        Operations, "Complaint Remedy")."""
         self.ensure_one()
-        self._check_remedy_executable()
-        if not self.complaint_line_ids:
-            raise UserError(self.env._("The complaint has no product to replace."))
-        warehouse = self.env["stock.warehouse"].search(
-            [("company_id", "=", self.company_id.id)], limit=1
+        remedy = dict(self._fields["remedy_type"]._description_selection(self.env)).get(
+            self.remedy_type, ""
         )
-        if not warehouse:
+        if self.remedy_type not in RMA_REMEDY_TYPES:
             raise UserError(
                 self.env._(
-                    "Company %(company)s has no warehouse to deliver from.",
+                    "A remedy of type %(remedy)s sends no goods back or out: it is "
+                    "not carried out by RMAs (a compensation is credited with a "
+                    "credit note).",
+                    remedy=remedy,
+                )
+            )
+        operation = self.env["rma.operation"].search(
+            [("quality_remedy_type", "=", self.remedy_type)], limit=1
+        )
+        if not operation:
+            raise UserError(
+                self.env._(
+                    "No RMA operation carries out remedies of type %(remedy)s: set "
+                    "one in RMA > Configuration > Operations (Complaint Remedy).",
+                    remedy=remedy,
+                )
+            )
+        return operation
+
+    def _get_rma_location(self):
+        """The company's quality quarantine location, which must lie inside
+        the RMA location of one of its warehouses: rma receives there, through
+        that warehouse's RMA route. None set: rma's own default location."""
+        self.ensure_one()
+        location = self.company_id.quality_quarantine_location_id
+        if location and not self.env["stock.warehouse"].search_count(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("rma_loc_id", "parent_of", location.id),
+            ],
+            limit=1,
+        ):
+            raise UserError(
+                self.env._(
+                    "The complaint returns location %(location)s of %(company)s is "
+                    "not inside the RMA location of one of its warehouses: RMAs "
+                    "cannot receive there. Move it under a warehouse's RMA "
+                    "location, or choose another one in the settings.",
+                    location=location.display_name,
                     company=self.company_id.name,
                 )
             )
-        picking_type = warehouse.out_type_id
-        qty_by_product = defaultdict(float)
-        for line in self.complaint_line_ids:
-            qty_by_product[line.product_id] += line.product_uom_id._compute_quantity(
-                line.quantity, line.product_id.uom_id
-            )
-        location = picking_type.default_location_src_id
-        customer_location = self.env.ref("stock.stock_location_customers")
-        partner = self.partner_id.address_get(["delivery"])["delivery"]
-        picking = self.env["stock.picking"].create(
-            {
-                "picking_type_id": picking_type.id,
-                "partner_id": partner,
-                "location_id": location.id,
-                "location_dest_id": customer_location.id,
-                "origin": self.number,
-                "quality_ticket_id": self.id,
-                "company_id": self.company_id.id,
-                "move_ids": [
-                    Command.create(
-                        {
-                            "name": product.display_name,
-                            "product_id": product.id,
-                            "product_uom_qty": quantity,
-                            "product_uom": product.uom_id.id,
-                            "location_id": location.id,
-                            "location_dest_id": customer_location.id,
-                        }
-                    )
-                    for product, quantity in qty_by_product.items()
-                ],
-            }
+        return location
+
+    def _prepare_rma_vals(self, line, operation, location):
+        """The RMA of one complaint line: the customer's commercial partner,
+        the line's product, lot and quantity, the traced delivery as origin."""
+        self.ensure_one()
+        delivery = line.delivery_picking_id
+        moves = delivery.move_ids.filtered(
+            lambda m: m.product_id == line.product_id and m.state == "done"
         )
-        picking.action_confirm()
-        picking.action_assign()
-        return self._action_view_pickings(picking)
+        if line.lot_id:
+            moves = (
+                moves.filtered(lambda m: line.lot_id in m.move_line_ids.lot_id) or moves
+            )
+        description = self.env._(
+            "Complaint %(number)s: %(name)s", number=self.number, name=self.name
+        )
+        defect = line.defect_type_id or self.defect_type_id
+        if defect:
+            description = f"{description} ({defect.display_name})"
+        vals = {
+            "partner_id": self.partner_id.commercial_partner_id.id,
+            "company_id": self.company_id.id,
+            "origin": self.number,
+            "ticket_id": self.id,
+            "complaint_line_id": line.id,
+            "picking_id": delivery.id,
+            "move_id": moves[:1].id,
+            "product_id": line.product_id.id,
+            "lot_id": line.lot_id.id,
+            "product_uom_qty": line.quantity,
+            "product_uom": line.product_uom_id.id,
+            "operation_id": operation.id,
+            "description": Markup("<p>%s</p>") % description,
+        }
+        if location:
+            vals["location_id"] = location.id
+        return vals
 
     def action_create_credit_note(self):
         """A draft customer credit note of the remedy amount, for accounting to
         check and post."""
         self.ensure_one()
         self._check_remedy_executable()
-        if self.remedy_type not in ("refund", "compensation"):
+        if self.remedy_type != "compensation":
             raise UserError(
                 self.env._(
-                    "Only refunds and compensations are credited to the customer."
+                    "Only compensations are credited by hand: a refund takes the "
+                    "goods back and is credited by its RMAs."
                 )
             )
         if self.remedy_amount <= 0:
@@ -287,12 +373,7 @@ class HelpdeskTicket(models.Model):
         customer = self.partner_id.commercial_partner_id
         if not customer:
             raise UserError(self.env._("The complaint has no customer to credit."))
-        if self.remedy_type == "refund":
-            label = self.env._("Refund for complaint %(number)s", number=self.number)
-        else:
-            label = self.env._(
-                "Compensation for complaint %(number)s", number=self.number
-            )
+        label = self.env._("Compensation for complaint %(number)s", number=self.number)
         products = ", ".join(self.complaint_line_ids.product_id.mapped("display_name"))
         credit_note = (
             self.env["account.move"]
@@ -320,23 +401,15 @@ class HelpdeskTicket(models.Model):
         )
         return action_open_records(credit_note, "account.action_move_out_refund_type")
 
-    def _action_view_pickings(self, pickings):
-        return action_open_records(pickings, "stock.action_picking_tree_all")
-
-    def action_view_returns(self):
+    def action_view_rmas(self):
         self.ensure_one()
-        return self._action_view_pickings(
-            self.remedy_picking_ids.filtered(
-                lambda p: p.picking_type_code == "incoming"
-            )
-        )
+        return action_open_records(self.rma_ids, "rma.rma_action")
 
-    def action_view_replacements(self):
+    def action_view_remedy_pickings(self):
+        """The transfers version 1 made by hand, to read."""
         self.ensure_one()
-        return self._action_view_pickings(
-            self.remedy_picking_ids.filtered(
-                lambda p: p.picking_type_code == "outgoing"
-            )
+        return action_open_records(
+            self.remedy_picking_ids, "stock.action_picking_tree_all", edit=False
         )
 
     def action_view_credit_notes(self):
@@ -356,13 +429,13 @@ class HelpdeskTicket(models.Model):
                         number=ticket.number,
                     )
                 )
-            pickings, credit_notes = ticket.sudo()._get_remedy_documents()
             if (
-                pickings or credit_notes
-            ) and not ticket.sudo()._remedy_documents_done():
+                any(ticket.sudo()._get_remedy_documents())
+                and not ticket.sudo()._remedy_documents_done()
+            ):
                 raise UserError(
                     self.env._(
-                        "The returns, deliveries and credit notes of complaint "
+                        "The RMAs, transfers and credit notes of complaint "
                         "%(number)s are not all done yet.",
                         number=ticket.number,
                     )
@@ -372,34 +445,44 @@ class HelpdeskTicket(models.Model):
         return True
 
     def _get_remedy_documents(self):
-        """The remedy's transfers and credit notes that are not cancelled."""
+        """The remedy's RMAs, transfers (version 1) and credit notes that are
+        not cancelled."""
         self.ensure_one()
         return (
+            self.rma_ids.filtered(lambda r: r.state != "cancelled"),
             self.remedy_picking_ids.filtered(lambda p: p.state != "cancel"),
             self.credit_note_ids.filtered(lambda m: m.state != "cancel"),
         )
 
     def _remedy_documents_done(self):
         self.ensure_one()
-        pickings, credit_notes = self._get_remedy_documents()
-        if not pickings and not credit_notes:
+        rmas, pickings, credit_notes = self._get_remedy_documents()
+        if not (rmas or pickings or credit_notes):
             return False
-        return all(p.state == "done" for p in pickings) and all(
-            m.state == "posted" for m in credit_notes
+        return (
+            all(rma._is_quality_finished() for rma in rmas)
+            and all(p.state == "done" for p in pickings)
+            and all(m.state == "posted" for m in credit_notes)
         )
 
     def _update_remedy_done(self):
-        """Called when a remedy document is done or posted."""
-        for ticket in self.sudo().filtered(lambda t: t.remedy_state == "approved"):
-            if ticket._remedy_documents_done():
-                with self._workflow_writes():
-                    ticket.remedy_state = "done"
-                ticket.message_post(
-                    body=self.env._(
-                        "Remedy done: its transfers are done and its credit notes "
-                        "posted."
-                    )
+        """Called when a remedy document changes state: an RMA, a transfer
+        (version 1), a credit note. Runs as superuser: the warehouse or the
+        accountant who finishes the document may not see the complaint."""
+        done = self.sudo().filtered(
+            lambda t: t.remedy_state == "approved" and t._remedy_documents_done()
+        )
+        if not done:
+            return
+        with self._workflow_writes():
+            done.remedy_state = "done"
+        for ticket in done:
+            ticket.message_post(
+                body=self.env._(
+                    "Remedy done: its RMAs are finished, its transfers done and its "
+                    "credit notes posted."
                 )
+            )
 
     # ------------------------------------------------------------
     # Hooks of create/write

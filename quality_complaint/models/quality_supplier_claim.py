@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
@@ -612,30 +613,43 @@ class QualitySupplierClaim(models.Model):
     def _prepare_cost_lines(self, lines):
         """Cost lines from the remedies of the lines' complaints: units
         replaced at cost, refunds, compensations and repairs at the remedy
-        amount (the vendor's share of the complaint's units)."""
+        amount (the vendor's share of the complaint's units). Once the remedy
+        is carried out as RMAs, their replacements and refunds are the figures:
+        the units and products actually sent, the amounts actually credited."""
         commands = []
+        # costs are figures for the claim: whoever drafts it may not see RMAs
+        rmas_by_ticket = (
+            self.env["rma"]
+            .sudo()
+            .search(
+                [("complaint_line_id", "in", lines.ids), ("state", "!=", "cancelled")]
+            )
+            .grouped("ticket_id")
+        )
         for ticket, ticket_lines in lines.grouped("ticket_id").items():
+            rmas = rmas_by_ticket.get(ticket, self.env["rma"].sudo())
             remedy = ticket.remedy_type
             if remedy in ("replace", "spare_part"):
-                for product, product_lines in ticket_lines.grouped(
-                    "product_id"
-                ).items():
-                    commands.append(
-                        Command.create(
-                            {
-                                "cost_type": "replacement",
-                                "description": self.env._(
-                                    "%(product)s replaced (complaint %(number)s)",
-                                    product=product.display_name,
-                                    number=ticket.number,
-                                ),
-                                "product_id": product.id,
-                                "quantity": sum(product_lines.mapped("quantity")),
-                                "price_unit": product.standard_price,
-                                "ticket_id": ticket.id,
-                            }
-                        )
+                commands += self._prepare_replacement_cost_lines(
+                    ticket, ticket_lines, rmas
+                )
+            elif remedy == "refund" and rmas.refund_line_id:
+                commands += [
+                    Command.create(
+                        {
+                            "cost_type": REMEDY_COST_TYPES[remedy],
+                            "description": self.env._(
+                                "Refund of %(rma)s (complaint %(number)s)",
+                                rma=refund_line.rma_id.name,
+                                number=ticket.number,
+                            ),
+                            "quantity": 1.0,
+                            "price_unit": refund_line.price_subtotal,
+                            "ticket_id": ticket.id,
+                        }
                     )
+                    for refund_line in rmas.refund_line_id
+                ]
             elif remedy in REMEDY_COST_TYPES and ticket.remedy_amount:
                 share = (
                     sum(ticket_lines.mapped("quantity")) / ticket.affected_qty
@@ -662,7 +676,7 @@ class QualitySupplierClaim(models.Model):
                         }
                     )
                 )
-            if ticket.sudo().remedy_picking_ids:
+            if ticket.sudo().remedy_picking_ids or rmas:
                 commands.append(
                     Command.create(
                         {
@@ -679,3 +693,40 @@ class QualitySupplierClaim(models.Model):
                     )
                 )
         return commands
+
+    @api.model
+    def _prepare_replacement_cost_lines(self, ticket, ticket_lines, rmas):
+        """Units replaced at cost, by product: what the RMAs' replacement
+        deliveries send (a spare part may differ from the complained product),
+        else what the RMAs or the complaint lines plan to replace."""
+        qty_by_product = defaultdict(float)
+        if not rmas:
+            for line in ticket_lines:
+                qty_by_product[line.product_id] += line.quantity
+        for rma in rmas:
+            moves = rma.delivery_move_ids.filtered(lambda m: m.state != "cancel")
+            for move in moves:
+                qty_by_product[move.product_id] += move.product_uom._compute_quantity(
+                    move.product_uom_qty, move.product_id.uom_id
+                )
+            if not moves:
+                qty_by_product[rma.product_id] += rma.product_uom._compute_quantity(
+                    rma.product_uom_qty, rma.product_id.uom_id
+                )
+        return [
+            Command.create(
+                {
+                    "cost_type": "replacement",
+                    "description": self.env._(
+                        "%(product)s replaced (complaint %(number)s)",
+                        product=product.display_name,
+                        number=ticket.number,
+                    ),
+                    "product_id": product.id,
+                    "quantity": quantity,
+                    "price_unit": product.standard_price,
+                    "ticket_id": ticket.id,
+                }
+            )
+            for product, quantity in qty_by_product.items()
+        ]

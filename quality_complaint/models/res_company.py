@@ -30,9 +30,10 @@ class ResCompany(models.Model):
         comodel_name="stock.location",
         string="Complaint Returns Location",
         domain="[('usage', '=', 'internal'), ('company_id', 'in', [id, False])]",
-        help="Where goods returned by customers for a complaint are received, "
-        "apart from sellable stock; it accepts held (blocked) lots. Empty: the "
-        "return's usual destination.",
+        help="Where the RMAs of complaints receive the customers' goods, apart "
+        "from sellable stock; it accepts held (blocked) lots. It lies inside the "
+        "RMA location of a warehouse, where that warehouse's RMA route receives. "
+        "Empty: the warehouse's RMA location.",
     )
 
     @api.constrains("quality_portal_max_quantity", "quality_portal_max_upload_mb")

@@ -12,7 +12,8 @@ class StockPicking(models.Model):
         index="btree_not_null",
         copy=False,
         readonly=True,
-        help="The quality complaint whose remedy this return or replacement is.",
+        help="The quality complaint whose remedy this return or replacement is "
+        "(version 1: remedies are carried out as RMAs now).",
     )
 
     quality_claim_id = fields.Many2one(
@@ -29,15 +30,18 @@ class StockPicking(models.Model):
         self.quality_ticket_id._update_remedy_done()
         return res
 
-    def _quality_create_return(self, complaint_lines, location_dest=None):
+    def _quality_create_return(self, complaint_lines):
         """Return this transfer's units of the complaint lines through Odoo's
-        return wizard (a delivery comes back from the customer, a receipt goes
-        back to the vendor), with the complained lots."""
+        return wizard (a receipt goes back to the vendor), with the complained
+        lots: the wizard has a line per lot shipped (stock_picking_return_lot),
+        each takes its lot's complained units, at most what it can return."""
         self.ensure_one()
-        qty_by_product = defaultdict(float)
+        qty_by_key = defaultdict(float)
         for line in complaint_lines:
-            qty_by_product[line.product_id] += line.product_uom_id._compute_quantity(
-                line.quantity, line.product_id.uom_id
+            qty_by_key[line.product_id, line.lot_id] += (
+                line.product_uom_id._compute_quantity(
+                    line.quantity, line.product_id.uom_id
+                )
             )
         wizard = (
             self.env["stock.return.picking"]
@@ -45,22 +49,30 @@ class StockPicking(models.Model):
             .create({"picking_id": self.id})
         )
         for return_line in wizard.product_return_moves:
-            wanted = qty_by_product.get(return_line.product_id, 0.0)
-            # no more than the transfer's move holds
-            quantity = min(wanted, return_line.move_quantity)
+            # the wizard proposes what can be returned of that move and lot
+            returnable = return_line.quantity
+            quantity = 0.0
+            for key in qty_by_key:
+                product, lot = key
+                if product != return_line.product_id or (
+                    return_line.lot_id and lot != return_line.lot_id
+                ):
+                    continue
+                taken = min(qty_by_key[key], returnable - quantity)
+                qty_by_key[key] -= taken
+                quantity += taken
             return_line.quantity = quantity
-            qty_by_product[return_line.product_id] = wanted - quantity
         picking = wizard._create_return()
-        if location_dest:
-            picking.location_dest_id = location_dest
-            picking.move_ids.location_dest_id = location_dest
         picking._quality_set_lots(complaint_lines)
         return picking
 
     def _quality_set_lots(self, complaint_lines):
         """Move the complained lots, not any lot of the product."""
         self.ensure_one()
-        for move in self.move_ids.filtered(lambda m: m.product_id.tracking != "none"):
+        # a move restricted to a lot already moves that lot
+        for move in self.move_ids.filtered(
+            lambda m: m.product_id.tracking != "none" and not m.restrict_lot_id
+        ):
             product_lines = complaint_lines.filtered(
                 lambda line, m=move: line.product_id == m.product_id and line.lot_id
             )

@@ -19,3 +19,4 @@ from . import test_dashboard_access
 from . import test_closed_date
 from . import test_hardening_rpc
 from . import test_hardening_portal
+from . import test_remedy_rma

@@ -118,58 +118,10 @@ class TestRemedy(QualityComplaintCommon):
         with self.assertRaisesMessage(UserError, "request it"):
             ticket.stage_id = self.stages["execution"]
 
-    # Execution documents
+    # Execution documents (RMAs: test_remedy_rma.py)
 
-    def test_return_of_the_delivered_lot(self):
-        ticket = self._in_execution("replace")
-        self.assertEqual(ticket.complaint_line_ids.delivery_picking_id, self.delivery_a)
-        ticket.with_user(self.engineer).action_create_return()
-        returned = ticket.remedy_picking_ids
-        self.assertEqual(len(returned), 1)
-        self.assertEqual(returned.picking_type_code, "incoming")
-        self.assertEqual(returned.return_id, self.delivery_a)
-        self.assertEqual(returned.move_ids.product_uom_qty, 2)
-        self.assertEqual(returned.move_line_ids.lot_id, self.lot_a)
-        self.assertEqual(sum(returned.move_line_ids.mapped("quantity")), 2)
-        self.assertEqual(ticket.return_picking_count, 1)
-        self.assertEqual(ticket.replacement_picking_count, 0)
-        quarantine = self.env.ref("quality_complaint.stock_location_quality_quarantine")
-        self.assertEqual(returned.location_dest_id, quarantine)
-        self.assertEqual(returned.move_line_ids.location_dest_id, quarantine)
-
-    def test_held_lot_comes_back_into_quarantine(self):
-        """A lot held by a batch problem can still be received back from the
-        customer: into quarantine, apart from sellable stock."""
-        self.lot_a.with_context(bypass_lock_permission_check=True).locked = True
-        ticket = self._in_execution("replace")
-        ticket.action_create_return()
-        returned = ticket.remedy_picking_ids
-        returned.move_ids.picked = True
-        returned.button_validate()
-        self.assertEqual(returned.state, "done")
-        quarantine = self.env.ref("quality_complaint.stock_location_quality_quarantine")
-        quant = self.env["stock.quant"].search(
-            [("lot_id", "=", self.lot_a.id), ("location_id", "=", quarantine.id)]
-        )
-        self.assertEqual(quant.quantity, 2)
-        # nothing is reserved from quarantine for a delivery
-        self.assertNotIn(
-            quarantine, self.env.ref("stock.warehouse0").lot_stock_id.child_ids
-        )
-
-    def test_replacement_delivery(self):
-        ticket = self._in_execution("replace", lines=[(self.lot_a, 2), (self.lot_b, 1)])
-        ticket.with_user(self.engineer).action_create_replacement()
-        delivery = ticket.remedy_picking_ids
-        self.assertEqual(delivery.picking_type_code, "outgoing")
-        self.assertEqual(delivery.partner_id, self.distributor)
-        self.assertEqual(delivery.move_ids.product_id, self.product)
-        self.assertEqual(delivery.move_ids.product_uom_qty, 3)
-        self.assertEqual(delivery.state, "assigned")
-        self.assertEqual(ticket.replacement_picking_count, 1)
-
-    def test_credit_note_for_a_refund(self):
-        ticket = self._in_execution("refund", amount=300)
+    def test_credit_note_for_a_compensation(self):
+        ticket = self._in_execution("compensation", amount=300)
         ticket.action_create_credit_note()
         credit_note = ticket.credit_note_ids
         self.assertEqual(credit_note.move_type, "out_refund")
@@ -177,31 +129,27 @@ class TestRemedy(QualityComplaintCommon):
         self.assertEqual(credit_note.partner_id, self.distributor)
         self.assertEqual(credit_note.amount_total, 300)
         self.assertEqual(credit_note.invoice_origin, ticket.number)
+        self.assertIn("Compensation for complaint", credit_note.ref)
         self.assertEqual(ticket.credit_note_count, 1)
 
     def test_remedy_documents_refused_before_execution_or_for_other_types(self):
-        ticket = self._in_solution("refund", amount=300)
+        ticket = self._in_solution("compensation", amount=300)
         with self.assertRaisesMessage(UserError, "is not in execution"):
             ticket.action_create_credit_note()
         ticket.stage_id = self.stages["execution"]
         ticket.remedy_state = "approved"
         repair = self._in_execution("repair", amount=50)
-        with self.assertRaisesMessage(UserError, "Only refunds and compensations"):
+        with self.assertRaisesMessage(UserError, "Only compensations are credited"):
             repair.action_create_credit_note()
         self.assertFalse(repair.credit_note_ids)
 
     def test_remedy_done_when_its_documents_are(self):
-        ticket = self._in_execution("refund", amount=200)
-        ticket.action_create_return()
+        ticket = self._in_execution("compensation", amount=200)
         ticket.action_create_credit_note()
         with self.assertRaisesMessage(UserError, "not all done yet"):
             ticket.action_remedy_done()
-        ticket.credit_note_ids.action_post()
         self.assertEqual(ticket.remedy_state, "approved")
-        returned = ticket.remedy_picking_ids
-        returned.move_ids.picked = True
-        returned.button_validate()
-        self.assertEqual(returned.state, "done")
+        ticket.credit_note_ids.action_post()
         self.assertEqual(ticket.remedy_state, "done")
 
     def test_remedy_without_documents_is_done_by_hand(self):
@@ -209,9 +157,9 @@ class TestRemedy(QualityComplaintCommon):
         ticket.with_user(self.engineer).action_remedy_done()
         self.assertEqual(ticket.remedy_state, "done")
 
-    def test_customer_service_cannot_create_stock_or_accounting_documents(self):
-        ticket = self._in_execution("refund", amount=200)
-        pickings = self.env["stock.picking"].search_count([])
+    def test_customer_service_cannot_create_accounting_documents(self):
+        ticket = self._in_execution("compensation", amount=200)
+        moves = self.env["account.move"].search_count([])
         with self.assertRaises(AccessError):
-            ticket.with_user(self.cs_user).action_create_return()
-        self.assertEqual(self.env["stock.picking"].search_count([]), pickings)
+            ticket.with_user(self.cs_user).action_create_credit_note()
+        self.assertEqual(self.env["account.move"].search_count([]), moves)

@@ -17,3 +17,6 @@ from . import test_portal
 from . import test_portal_hardening
 from . import test_dashboard_access
 from . import test_closed_date
+from . import test_batch_scopes
+from . import test_batch_review
+from . import test_batch_sla

@@ -20,3 +20,4 @@ from . import test_closed_date
 from . import test_batch_scopes
 from . import test_batch_review
 from . import test_batch_sla
+from . import test_batch_portal

@@ -180,7 +180,10 @@ class QualityBatchReportPortal(QualityComplaintPortal):
                 if value.isdigit()
             ],
             errors=errors or {},
-            max_upload_mb=UPLOAD_MAX_BYTES // (1024 * 1024),
+            upload_hint=request.env._(
+                "Images, PDF or videos, at most %(size)s MB each.",
+                size=UPLOAD_MAX_BYTES // (1024 * 1024),
+            ),
         )
         return request.render("quality_complaint.portal_batch_report_form", layout)
 
@@ -310,9 +313,10 @@ class QualityBatchReportPortal(QualityComplaintPortal):
         units = self._parse_units(kw.get("units"))
         cap = (product and self._delivered_units(product)) or UNITS_CAP
         if units is None or units <= 0 or units > cap:
+            cap_label = f"{cap:g}"
             errors["units"] = env._(
                 "The units must be a number more than zero and at most %(max)s.",
-                max=f"{cap:g}",
+                max=cap_label,
             )
         names = [
             name

@@ -117,13 +117,13 @@ class QualityBatchIssue(models.Model):
     # the region: a state, or a country alone for customers without a state
     state_id = fields.Many2one(
         comodel_name="res.country.state",
-        string="Region State",
+        string="Province/State",
         index="btree_not_null",
         groups="base.group_user",
     )
     country_id = fields.Many2one(
         comodel_name="res.country",
-        string="Region Country",
+        string="Country",
         index="btree_not_null",
         groups="base.group_user",
     )

@@ -91,7 +91,7 @@ class QualityComplaintLine(models.Model):
     # the country for customers without a state): batch rules per region.
     state_id = fields.Many2one(
         comodel_name="res.country.state",
-        string="State",
+        string="Province/State",
         compute="_compute_region",
         store=True,
         readonly=False,

@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from .common import QualityComplaintCommon, new_portal_user
 
@@ -335,3 +335,27 @@ class TestBatchReviewAccess(BatchReviewCommon):
         # and it writes nothing
         with self.assertRaises(AccessError):
             mine.write({"units_reported": 1})
+
+
+@tagged("post_install", "-at_install")
+class TestBatchReportDemo(TransactionCase):
+    def test_demo_station_has_a_report_in_review(self):
+        issue = self.env.ref(
+            "quality_complaint.batch_issue_reported_membrane_demo",
+            raise_if_not_found=False,
+        )
+        if not issue:
+            self.skipTest("installed without demo data")
+        station_user = self.env.ref(
+            "quality_complaint.user_portal_service_station_demo"
+        )
+        self.assertTrue(
+            station_user.partner_id.commercial_partner_id.is_service_station
+        )
+        self.assertEqual((issue.origin, issue.state), ("reported", "verified"))
+        self.assertEqual(issue.with_user(station_user).search([]), issue)
+        self.assertEqual(
+            issue.sla_ids.filtered(lambda sla: not sla.reached_date).milestone,
+            "review_analyse",
+        )
+        self.assertIn(issue.component_id, issue.product_id.complaint_component_ids)

@@ -54,6 +54,7 @@
         "views/quality_supplier_claim_views.xml",
         "views/quality_complaint_digest_views.xml",
         "views/portal_templates.xml",
+        "views/portal_batch_report_templates.xml",
         "views/helpdesk_ticket_views.xml",
         "views/helpdesk_ticket_team_views.xml",
         "views/helpdesk_ticket_stage_views.xml",
@@ -76,6 +77,7 @@
     "excludes": ["helpdesk_mgmt_sla"],
     "demo": [
         "demo/quality_complaint_demo.xml",
+        "demo/quality_complaint_demo_batch_report.xml",
     ],
     "assets": {
         "web.report_assets_common": [
@@ -83,6 +85,7 @@
         ],
         "web.assets_tests": [
             "quality_complaint/static/tests/tours/quality_complaint_tours.js",
+            "quality_complaint/static/tests/tours/quality_batch_report_tours.js",
         ],
     },
     "uninstall_hook": "uninstall_hook",

@@ -8,6 +8,7 @@ from . import quality_complaint_line
 from . import quality_investigation_mixin
 from . import quality_guarded_state_mixin
 from . import quality_tier_approval_mixin
+from . import quality_sla_mixin
 from . import helpdesk_ticket
 from . import helpdesk_ticket_phase
 from . import helpdesk_ticket_sla
@@ -22,6 +23,8 @@ from . import quality_sla_policy
 from . import quality_complaint_sla
 from . import quality_batch_rule
 from . import quality_batch_issue
+from . import quality_batch_issue_review
+from . import quality_batch_issue_sla
 from . import stock_quant
 from . import quality_supplier_claim
 from . import quality_supplier_claim_line

@@ -1,21 +1,17 @@
 # The deadline milestones of a complaint (quality.complaint.sla): planned from
-# the policies, re-planned on severity or team changes, met by phases and replies.
-from odoo import api, fields, models
+# the policies, re-planned on severity or team changes, met by phases and replies;
+# their status and countdown come from quality.sla.mixin.
+from odoo import fields, models
 
 from .helpdesk_ticket_stage import FORWARD_PHASES
 
-SLA_STATUSES = [
-    ("on_track", "On Track"),
-    ("at_risk", "At Risk"),
-    ("breached", "Breached"),
-    ("done", "Done"),
-]
 # Writing these re-plans the SLA milestones (severity is computed from the last two).
 SLA_PLANNING_FIELDS = {"severity", "team_id", "defect_type_id", "safety_risk"}
 
 
 class HelpdeskTicket(models.Model):
-    _inherit = "helpdesk.ticket"
+    _name = "helpdesk.ticket"
+    _inherit = ["helpdesk.ticket", "quality.sla.mixin"]
 
     sla_ids = fields.One2many(
         comodel_name="quality.complaint.sla",
@@ -23,57 +19,11 @@ class HelpdeskTicket(models.Model):
         string="SLA Milestones",
         groups="quality_complaint.group_quality_complaint_user",
     )
-    sla_status = fields.Selection(
-        selection=SLA_STATUSES,
-        string="SLA Status",
-        compute="_compute_sla_status",
-        store=True,
-        index=True,
-        help="The worst of the milestones still to reach.",
-    )
-    sla_deadline = fields.Datetime(
-        string="Next SLA Deadline", compute="_compute_sla_status", store=True
-    )
-    sla_countdown = fields.Char(string="Time Left", compute="_compute_sla_countdown")
 
-    @api.depends("sla_ids.state", "sla_ids.is_at_risk", "sla_ids.reached_date")
-    def _compute_sla_status(self):
-        for ticket in self:
-            slas = ticket.sla_ids.filtered(lambda sla: sla.state != "cancelled")
-            open_slas = slas.filtered(
-                lambda sla: sla.state in ("running", "breached")
-                and not sla.reached_date
-            )
-            running = open_slas.filtered(lambda sla: sla.state == "running")
-            ticket.sla_deadline = min(running.mapped("deadline"), default=False)
-            if any(sla.state == "breached" for sla in open_slas):
-                ticket.sla_status = "breached"
-            elif any(running.mapped("is_at_risk")):
-                ticket.sla_status = "at_risk"
-            elif open_slas:
-                ticket.sla_status = "on_track"
-            else:
-                ticket.sla_status = "done" if slas else False
-
-    @api.depends("sla_deadline")
-    def _compute_sla_countdown(self):
-        now = fields.Datetime.now()
-        for ticket in self:
-            if not ticket.sla_deadline:
-                ticket.sla_countdown = False
-                continue
-            minutes = int((ticket.sla_deadline - now).total_seconds() // 60)
-            hours, rest = divmod(abs(minutes), 60)
-            if minutes >= 0:
-                ticket.sla_countdown = self.env._(
-                    "%(hours)s h %(minutes)02d min left", hours=hours, minutes=rest
-                )
-            else:
-                ticket.sla_countdown = self.env._(
-                    "overdue by %(hours)s h %(minutes)02d min",
-                    hours=hours,
-                    minutes=rest,
-                )
+    def _get_sla_calendar(self):
+        # the team's working hours, else the company's
+        self.ensure_one()
+        return self.team_id.resource_calendar_id or self.company_id.resource_calendar_id
 
     def _message_post_after_hook(self, message, msg_vals):
         # The first public answer of the company to the customer meets `response`.
@@ -113,7 +63,11 @@ class HelpdeskTicket(models.Model):
         (self - complaints).sudo().sla_ids._cancel_running()
         if not complaints:
             return
-        policies = self.env["quality.sla.policy"].sudo().search([])
+        policies = (
+            self.env["quality.sla.policy"]
+            .sudo()
+            .search([("applies_to", "=", "complaint")])
+        )
         now = fields.Datetime.now()
         to_create, to_replan, to_cancel = [], [], Sla
         applicable_by_key = {}  # complaints of one company, team and severity

@@ -24,13 +24,26 @@ BATCH_SCOPES = [
     ("product", "Product"),
     ("product_defect", "Product and Failure"),
     ("customer_product_defect", "Customer, Product and Failure"),
+    ("component_defect", "Component and Failure"),
+    ("region_product_defect", "Region, Product and Failure"),
+    ("region_component_defect", "Region, Component and Failure"),
 ]
-# Columns of the group key of each scope, in quality_complaint_line.
+# Columns of the group key of each scope, in quality_complaint_line. A region
+# is the pair (state, country): the state, or the country alone (state empty)
+# for customers without a state.
 SCOPE_KEYS = {
     "lot": ("product_id", "lot_id"),
     "product": ("product_id",),
     "product_defect": ("product_id", "defect_type_id"),
     "customer_product_defect": ("partner_id", "product_id", "defect_type_id"),
+    "component_defect": ("component_id", "defect_type_id"),
+    "region_product_defect": ("state_id", "country_id", "product_id", "defect_type_id"),
+    "region_component_defect": (
+        "state_id",
+        "country_id",
+        "component_id",
+        "defect_type_id",
+    ),
 }
 # Column of quality_complaint_line holding each key field.
 LINE_COLUMNS = {
@@ -38,7 +51,15 @@ LINE_COLUMNS = {
     "lot_id": "lot_id",
     "defect_type_id": "defect_type_id",
     "partner_id": "commercial_partner_id",
+    "component_id": "component_id",
+    "state_id": "state_id",
+    "country_id": "country_id",
 }
+# Key fields a group may have empty (a region without a state).
+OPTIONAL_KEYS = ("state_id",)
+# Key fields the installed base is counted by (after the lot, which wins), in
+# this order: the first one filters the deliveries read.
+BASE_KEYS = ("component_id", "product_id", "partner_id", "state_id", "country_id")
 COMPARISONS = {">=": SQL(">="), ">": SQL(">")}
 # Ten years: the longest a window or an installed-base period can cover.
 MAX_DAYS = 3650
@@ -66,7 +87,9 @@ class QualityBatchRule(models.Model):
         required=True,
         default="lot",
         help="What complaints are grouped by: a lot, a product, a product and "
-        "failure mode, or a customer, product and failure mode.",
+        "failure mode, a customer, product and failure mode, a failed component "
+        "and failure mode, or a region (the customer's state, or its country "
+        "when it has no state) with a product or component and failure mode.",
     )
     window_days = fields.Integer(
         string="Window (days)",
@@ -109,6 +132,12 @@ class QualityBatchRule(models.Model):
         comodel_name="product.category",
         string="Product Categories",
         help="Only products of these categories (and their children); empty: all.",
+    )
+    warranty_only = fields.Boolean(
+        string="Within Warranty Only",
+        default=True,
+        help="Complaint lines out of warranty do not count "
+        "(产品在标准的售后服务期限内); lines whose warranty is unknown do.",
     )
     auto_hold_lots = fields.Boolean(
         string="Hold Lots",
@@ -282,8 +311,14 @@ class QualityBatchRule(models.Model):
             SQL("t.quality_phase IS DISTINCT FROM 'rejected'"),
         ]
         conditions += [
-            SQL("l.%s IS NOT NULL", SQL.identifier(LINE_COLUMNS[key])) for key in keys
+            SQL("l.%s IS NOT NULL", SQL.identifier(LINE_COLUMNS[key]))
+            for key in keys
+            if key not in OPTIONAL_KEYS
         ]
+        if self.warranty_only:
+            conditions.append(
+                SQL("l.warranty_state IS DISTINCT FROM 'out_of_warranty'")
+            )
         if self.product_ids:
             conditions.append(SQL("l.product_id = ANY(%s)", self.product_ids.ids))
         if self.categ_ids:
@@ -365,32 +400,60 @@ class QualityBatchRule(models.Model):
                 "has_left_intake",
             ]
         )
+        if needs_base:
+            self.env["product.template"].flush_model(["complaint_component_ids"])
+            self.env["res.partner"].flush_model(
+                ["commercial_partner_id", "state_id", "country_id"]
+            )
         self.env.cr.execute(query)
         return self.env.cr.dictfetchall()
 
     def _installed_base_sql(self, keys):
         """CTE and join of the installed base: units delivered to customers net of
-        returns over the rule's period, per lot, per product, or per customer and
-        product. Done move lines, in the product's unit, are what actually moved."""
+        returns over the rule's period, per lot, or per product or component
+        (the units of the products listing it), for one customer (commercial
+        partner) or one region (its state, or its country when it has no state)
+        when the scope says so. Done move lines, in the product's unit, are what
+        actually moved."""
         if "lot_id" in keys:
             base_keys = ("lot_id",)
-        elif "partner_id" in keys:
-            base_keys = ("product_id", "partner_id")
         else:
-            base_keys = ("product_id",)
+            base_keys = tuple(key for key in BASE_KEYS if key in keys)
         columns = {
             "lot_id": SQL("sml.lot_id"),
             "product_id": SQL("sml.product_id"),
+            "component_id": SQL("component.component_id"),
             "partner_id": SQL("partner.commercial_partner_id"),
+            "state_id": SQL("customer.state_id"),
+            "country_id": SQL(
+                "COALESCE(customer.country_id, customer_state.country_id)"
+            ),
         }
-        partner_join = (
-            SQL(
-                "JOIN stock_picking picking ON picking.id = sml.picking_id"
-                " JOIN res_partner partner ON partner.id = picking.partner_id"
+        joins = []
+        if "component_id" in base_keys:
+            joins.append(
+                SQL(
+                    "JOIN product_product product ON product.id = sml.product_id"
+                    " JOIN product_template_complaint_component_rel component"
+                    " ON component.template_id = product.product_tmpl_id"
+                )
             )
-            if "partner_id" in base_keys
-            else SQL()
-        )
+        if {"partner_id", "country_id"} & set(base_keys):
+            joins.append(
+                SQL(
+                    "JOIN stock_picking picking ON picking.id = sml.picking_id"
+                    " JOIN res_partner partner ON partner.id = picking.partner_id"
+                )
+            )
+        if "country_id" in base_keys:
+            joins.append(
+                SQL(
+                    "JOIN res_partner customer"
+                    " ON customer.id = partner.commercial_partner_id"
+                    " LEFT JOIN res_country_state customer_state"
+                    " ON customer_state.id = customer.state_id"
+                )
+            )
         cte = SQL(
             """,
             base AS (
@@ -399,7 +462,7 @@ class QualityBatchRule(models.Model):
                                 THEN sml.quantity_product_uom
                                 ELSE -sml.quantity_product_uom END) AS installed
                   FROM stock_move_line sml
-                  %(partner_join)s
+                  %(joins)s
                   JOIN stock_location src ON src.id = sml.location_id
                   JOIN stock_location dest ON dest.id = sml.location_dest_id
                  WHERE sml.state = 'done' AND sml.date >= %(since)s
@@ -410,15 +473,22 @@ class QualityBatchRule(models.Model):
             select=SQL(", ").join(
                 SQL("%s AS %s", columns[key], SQL.identifier(key)) for key in base_keys
             ),
-            partner_join=partner_join,
+            joins=SQL(" ").join(joins),
             since=fields.Datetime.now()
             - relativedelta(months=self.installed_base_months),
             first=columns[base_keys[0]],
             first_key=SQL.identifier(base_keys[0]),
             group=SQL(", ").join(columns[key] for key in base_keys),
         )
+        # a region without a state has an empty state on both sides
         join = SQL(" AND ").join(
-            SQL("b.%s = g.%s", SQL.identifier(key), SQL.identifier(key))
+            SQL(
+                "COALESCE(b.%s, 0) = COALESCE(g.%s, 0)"
+                if key in OPTIONAL_KEYS
+                else "b.%s = g.%s",
+                SQL.identifier(key),
+                SQL.identifier(key),
+            )
             for key in base_keys
         )
         return cte, SQL("LEFT JOIN base b ON %s", join)

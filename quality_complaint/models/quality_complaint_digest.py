@@ -180,6 +180,8 @@ class QualityComplaintDigest(models.Model):
             ._read_group(
                 [
                     ("company_id", "=", company.id),
+                    # complaints' milestones, not batch problems'
+                    ("ticket_id", "!=", False),
                     ("deadline", ">=", start),
                     ("deadline", "<", stop),
                     ("state", "in", ("met", "breached")),

@@ -81,6 +81,38 @@ class QualityComplaintLine(models.Model):
         index=True,
         check_company=True,
     )
+    component_id = fields.Many2one(
+        comodel_name="product.product",
+        string="Failed Component",
+        index="btree_not_null",
+        check_company=True,
+        domain="allowed_component_ids and [('id', 'in', allowed_component_ids)] or []",
+        help="The part that failed (同一部件); one of the product's components when "
+        "the product lists them.",
+    )
+    allowed_component_ids = fields.Many2many(
+        related="product_id.complaint_component_ids", string="Allowed Components"
+    )
+    # The customer's region when the line was created (a region is the state, or
+    # the country for customers without a state): batch rules per region.
+    state_id = fields.Many2one(
+        comodel_name="res.country.state",
+        string="Province/State",
+        compute="_compute_region",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+    )
+    country_id = fields.Many2one(
+        comodel_name="res.country",
+        string="Country",
+        compute="_compute_region",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index="btree_not_null",
+    )
     date = fields.Date(
         compute="_compute_date",
         store=True,
@@ -137,6 +169,13 @@ class QualityComplaintLine(models.Model):
                 self._table,
                 [column, "date"],
             )
+        create_index(
+            self.env.cr,
+            "quality_complaint_line_component_id_date_index",
+            self._table,
+            ["component_id", "date"],
+            where="component_id IS NOT NULL",
+        )
 
     @api.depends("lot_id")
     def _compute_product_id(self):
@@ -149,6 +188,15 @@ class QualityComplaintLine(models.Model):
         for line in self:
             if not line.defect_type_id:
                 line.defect_type_id = line.ticket_id.defect_type_id
+
+    @api.depends("commercial_partner_id")
+    def _compute_region(self):
+        # Only on the customer's change: the line keeps the region it was
+        # complained from when the customer moves later.
+        for line in self:
+            partner = line.commercial_partner_id
+            line.state_id = partner.state_id
+            line.country_id = partner.country_id or partner.state_id.country_id
 
     @api.depends("ticket_id.create_date")
     def _compute_date(self):
@@ -228,6 +276,21 @@ class QualityComplaintLine(models.Model):
                         lot=line.lot_id.name,
                         lot_product=line.lot_id.product_id.display_name,
                         product=line.product_id.display_name,
+                    )
+                )
+
+    @api.constrains("component_id", "product_id")
+    def _check_component(self):
+        for line in self:
+            components = line.product_id.complaint_component_ids
+            if line.component_id and components and line.component_id not in components:
+                raise ValidationError(
+                    self.env._(
+                        "%(component)s is not a component of %(product)s; its "
+                        "components are: %(components)s.",
+                        component=line.component_id.display_name,
+                        product=line.product_id.display_name,
+                        components=", ".join(components.mapped("display_name")),
                     )
                 )
 

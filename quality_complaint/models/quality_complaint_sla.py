@@ -30,12 +30,18 @@ class QualityComplaintSla(models.Model):
     _description = "Quality Complaint SLA Milestone"
     _order = "deadline, id"
 
+    # What the milestone times: a complaint, or a batch problem (exactly one).
     ticket_id = fields.Many2one(
         comodel_name="helpdesk.ticket",
         string="Complaint",
-        required=True,
         ondelete="cascade",
         index=True,
+    )
+    batch_issue_id = fields.Many2one(
+        comodel_name="quality.batch.issue",
+        string="Batch Problem",
+        ondelete="cascade",
+        index="btree_not_null",
     )
     policy_id = fields.Many2one(
         comodel_name="quality.sla.policy",
@@ -51,8 +57,8 @@ class QualityComplaintSla(models.Model):
     severity = fields.Selection(selection=SEVERITIES)
     start_date = fields.Datetime(
         required=True,
-        help="When the clock started: the complaint's creation, or "
-        "its entry into the policy's start phase.",
+        help="When the clock started: the complaint's creation, or its entry "
+        "into the policy's start phase (for a batch problem, its start state).",
     )
     deadline = fields.Datetime(required=True, index=True)
     at_risk_date = fields.Datetime(
@@ -79,7 +85,12 @@ class QualityComplaintSla(models.Model):
             "deadline_after_start",
             "CHECK(deadline >= start_date)",
             "An SLA deadline cannot be before the start of its clock.",
-        )
+        ),
+        (
+            "one_timed_record",
+            "CHECK((ticket_id IS NULL) <> (batch_issue_id IS NULL))",
+            "An SLA milestone times either a complaint or a batch problem.",
+        ),
     ]
 
     def init(self):
@@ -107,7 +118,8 @@ class QualityComplaintSla(models.Model):
     def _compute_display_name(self):
         labels = dict(self._fields["milestone"]._description_selection(self.env))
         for sla in self:
-            sla.display_name = f"{sla.ticket_id.number} - {labels.get(sla.milestone)}"
+            reference = sla.ticket_id.number or sla.batch_issue_id.name
+            sla.display_name = f"{reference} - {labels.get(sla.milestone)}"
 
     # ------------------------------------------------------------
     # Business: planning
@@ -120,7 +132,7 @@ class QualityComplaintSla(models.Model):
         Work intervals are read once per calendar for all of `plans`, so planning
         10,000 complaints costs a few queries per calendar, not per complaint.
 
-        :param plans: [(policy, ticket, naive UTC start)]
+        :param plans: [(policy, complaint or batch problem, naive UTC start)]
         :return: [{"deadline": ..., "at_risk_date": ...}] in the same order
         """
         by_calendar = defaultdict(list)
@@ -267,58 +279,81 @@ class QualityComplaintSla(models.Model):
                         getattr(sla, method.__name__)()
                 except Exception:
                     _logger.exception(
-                        "SLA check: milestone %s of complaint %s skipped",
+                        "SLA check: milestone %s of %s skipped",
                         sla.id,
-                        sla.ticket_id.id,
+                        sla._get_timed_record(),
                     )
 
+    def _get_timed_record(self):
+        """The complaint or batch problem this milestone times."""
+        self.ensure_one()
+        return self.ticket_id or self.batch_issue_id
+
     def _escalate_breach(self):
-        """Breach, then one activity per escalation user, a note and a raised
-        priority per complaint, in a fixed number of queries."""
+        """Breach, then one activity per escalation user, a note per complaint or
+        batch problem and a raised priority per complaint, in a fixed number of
+        queries. A missed conclusion of a batch problem asks the quality
+        managers to convene the directors' meeting (总监级会议)."""
         self.write({"state": "breached"})
         tickets = self.ticket_id
         todo_type = self.env.ref("mail.mail_activity_data_todo")
-        ticket_model = self.env["ir.model"]._get_id("helpdesk.ticket")
         labels = dict(self._fields["milestone"]._description_selection(self.env))
-        # one activity per complaint and user, naming all its breached
-        # milestones: two activities of one user on one complaint in one create
+        managers = self._get_issue_managers()
+        # one activity per timed record and user, naming all its breached
+        # milestones: two activities of one user on one record in one create
         # would subscribe the user twice
-        milestones_by_activity, notes = defaultdict(list), defaultdict(list)
+        summaries, notes = defaultdict(list), defaultdict(list)
         for sla in self:
             label = labels[sla.milestone]
-            users = sla.policy_id.escalation_user_ids or sla.ticket_id.team_id.user_id
-            users = users or sla.ticket_id.user_id
-            for user in users:
-                milestones_by_activity[sla.ticket_id.id, user.id].append(label)
-            notes[sla.ticket_id.id].append(
-                self.env._(
-                    "SLA milestone %(milestone)s breached: its deadline %(deadline)s "
-                    "has passed.",
-                    milestone=label,
-                    deadline=format_datetime(self.env, sla.deadline, tz="UTC"),
-                )
+            deadline = format_datetime(self.env, sla.deadline, tz="UTC")
+            record = sla._get_timed_record()
+            summary = self.env._("SLA breached: %(milestone)s", milestone=label)
+            note = self.env._(
+                "SLA milestone %(milestone)s breached: its deadline %(deadline)s "
+                "has passed.",
+                milestone=label,
+                deadline=deadline,
             )
+            if sla.ticket_id:
+                users = (
+                    sla.policy_id.escalation_user_ids or sla.ticket_id.team_id.user_id
+                )
+                users = users or sla.ticket_id.user_id
+            else:
+                users = (
+                    sla.policy_id.escalation_user_ids
+                    or managers[sla.batch_issue_id.company_id]
+                )
+                if sla.milestone == "conclusion":
+                    summary = self.env._(
+                        "Conclusion missed: convene the directors' meeting"
+                    )
+                    note = self.env._(
+                        "SLA milestone %(milestone)s breached: its deadline "
+                        "%(deadline)s has passed without an effective conclusion. "
+                        "Convene the directors' meeting with the departments "
+                        "concerned.",
+                        milestone=label,
+                        deadline=deadline,
+                    )
+            for user in users:
+                summaries[record, user].append(summary)
+            notes[record].append(note)
         activities = [
             {
-                "res_model_id": ticket_model,
-                "res_id": ticket_id,
+                "res_model_id": self.env["ir.model"]._get_id(record._name),
+                "res_id": record.id,
                 "activity_type_id": todo_type.id,
-                "user_id": user_id,
+                "user_id": user.id,
                 "date_deadline": fields.Date.context_today(self),
-                "summary": self.env._(
-                    "SLA breached: %(milestone)s", milestone=", ".join(milestones)
-                ),
+                "summary": "; ".join(record_summaries),
             }
-            for (ticket_id, user_id), milestones in milestones_by_activity.items()
+            for (record, user), record_summaries in summaries.items()
         ]
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             activities
         )
-        tickets._message_log_batch(
-            bodies={
-                ticket_id: "<br/>".join(lines) for ticket_id, lines in notes.items()
-            }
-        )
+        self._log_notes(notes)
         by_priority = defaultdict(lambda: self.env["helpdesk.ticket"])
         for ticket in tickets:
             position = PRIORITIES.index(ticket.priority or "1")
@@ -333,15 +368,44 @@ class QualityComplaintSla(models.Model):
         labels = dict(self._fields["milestone"]._description_selection(self.env))
         notes = defaultdict(list)
         for sla in self:
-            notes[sla.ticket_id.id].append(
+            notes[sla._get_timed_record()].append(
                 self.env._(
                     "SLA milestone %(milestone)s at risk: due %(deadline)s.",
                     milestone=labels[sla.milestone],
                     deadline=format_datetime(self.env, sla.deadline, tz="UTC"),
                 )
             )
-        self.ticket_id._message_log_batch(
-            bodies={
-                ticket_id: "<br/>".join(lines) for ticket_id, lines in notes.items()
-            }
+        self._log_notes(notes)
+
+    def _log_notes(self, notes):
+        """One chatter note per complaint or batch problem of these milestones,
+        one batch per model.
+
+        :param notes: {complaint or batch problem: [lines]}
+        """
+        for records in (self.ticket_id, self.batch_issue_id):
+            if records:
+                records._message_log_batch(
+                    bodies={
+                        record.id: "<br/>".join(notes[record]) for record in records
+                    }
+                )
+
+    def _get_issue_managers(self):
+        """The quality managers of each company of these milestones' batch
+        problems: who is escalated to when the policy names no one.
+
+        :return: {company: users}
+        """
+        issues = self.batch_issue_id
+        if not issues:
+            return {}
+        managers = (
+            self.env.ref("quality_complaint.group_quality_manager")
+            .sudo()
+            .users.filtered(lambda user: not user.share)
         )
+        return {
+            company: managers.filtered(lambda user, c=company: c in user.company_ids)
+            for company in issues.company_id
+        }

@@ -24,6 +24,12 @@ class ResPartner(models.Model):
         "(its parent in the partner hierarchy).",
     )
 
+    is_service_station = fields.Boolean(
+        string="Authorized Service Station",
+        help="An authorized service station (授权维修站): its portal users report "
+        "batch problems and follow their review.",
+    )
+
     # Vendor quality scorecard
     supplier_claim_count = fields.Integer(
         string="Supplier Claims",

@@ -96,6 +96,7 @@ class QualityComplaintReport(models.Model):
                        COUNT(*) FILTER (WHERE state = 'met') AS met,
                        COUNT(*) FILTER (WHERE state = 'breached') AS breached
                   FROM quality_complaint_sla
+                 WHERE ticket_id IS NOT NULL
                  GROUP BY ticket_id
             )
             SELECT line.id AS id,

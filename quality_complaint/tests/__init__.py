@@ -20,3 +20,7 @@ from . import test_closed_date
 from . import test_hardening_rpc
 from . import test_hardening_portal
 from . import test_remedy_rma
+from . import test_batch_scopes
+from . import test_batch_review
+from . import test_batch_sla
+from . import test_batch_portal

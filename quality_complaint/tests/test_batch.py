@@ -212,7 +212,7 @@ class TestBatchDetection(QualityComplaintCommon):
         issue = self._issues(self.rule_lot).with_user(self.engineer)
         with self.assertRaisesMessage(UserError, "cannot become Closed"):
             issue.action_close()
-        issue.action_confirm()
+        issue.with_user(self.manager).action_confirm()
         issue.action_contain()
         issue.action_solve()
         issue.action_close()
@@ -412,9 +412,16 @@ class TestBatchDetection(QualityComplaintCommon):
         self.rule_lot._detect()
         issue = self._issues(self.rule_lot)
         self.assertEqual(issue.with_user(self.cs_user).affected_qty, 5)
-        with self.assertRaises(AccessError):
-            issue.with_user(self.cs_user).action_confirm()
-        issue.with_user(self.engineer).action_confirm()
+        # confirming is a quality manager's step (SPEC §11.2), for detected
+        # problems too
+        for user in (self.cs_user, self.engineer):
+            with (
+                self.subTest(user=user.login),
+                self.assertRaisesMessage(AccessError, "Only quality managers"),
+            ):
+                issue.with_user(user).action_confirm()
+        self.assertEqual(issue.state, "detected")
+        issue.with_user(self.manager).action_confirm()
         self.assertEqual(issue.state, "confirmed")
         Rule = self.env["quality.batch.rule"]
         for user in (self.cs_user, self.engineer):

@@ -13,6 +13,7 @@ from . import helpdesk_ticket_sla
 from . import helpdesk_ticket_investigation
 from . import helpdesk_ticket_remedy
 from . import helpdesk_ticket_follow_up
+from . import helpdesk_ticket_mail
 from . import stock_lot
 from . import stock_move
 from . import quality_sla_policy

@@ -16,7 +16,8 @@ class HelpdeskTicket(models.Model):
     - ``helpdesk_ticket_sla.py``: the deadline milestones;
     - ``helpdesk_ticket_investigation.py``: 8D, actions, batch problems, claims;
     - ``helpdesk_ticket_remedy.py``: the remedy, its approval and its documents;
-    - ``helpdesk_ticket_follow_up.py``: the follow-up call and the rating.
+    - ``helpdesk_ticket_follow_up.py``: the follow-up call and the rating;
+    - ``helpdesk_ticket_mail.py``: complaints created from e-mails.
 
     `create` and `write` below are the only overrides of the ORM: they call
     each concern's hooks in a fixed order.

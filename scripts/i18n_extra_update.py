@@ -105,7 +105,9 @@ def main(argv):
         new.append(entry)
     po_path.parent.mkdir(exist_ok=True)
     new.save(str(po_path))
-    print(f"{po_path.relative_to(REPO)}: {len(new)} entries, {len(missing)} untranslated")
+    print(
+        f"{po_path.relative_to(REPO)}: {len(new)} entries, {len(missing)} untranslated"
+    )
     for msgid in missing:
         print(f"  untranslated: {msgid!r}")
     return 1 if missing else 0

@@ -21,7 +21,7 @@ class QualityComplaintPortalTickets(QualityComplaintPortal):
         return response
 
     def _ticket_get_searchbar_filters(self):
-        """"All" and the stages of the teams of the user's tickets (and the
+        """ "All" and the stages of the teams of the user's tickets (and the
         stages they are in), in their order; helpdesk_mgmt lists every stage
         of every team. A name two teams' stages share is told apart by the
         team.

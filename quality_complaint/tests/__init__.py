@@ -17,3 +17,5 @@ from . import test_portal
 from . import test_portal_hardening
 from . import test_dashboard_access
 from . import test_closed_date
+from . import test_mail_intake
+from . import test_zh_cn_screens

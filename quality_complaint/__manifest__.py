@@ -67,10 +67,12 @@
     "excludes": ["helpdesk_mgmt_sla"],
     "demo": [
         "demo/quality_complaint_demo.xml",
+        "demo/quality_complaint_demo_lang.xml",
     ],
     "assets": {
         "web.assets_tests": [
             "quality_complaint/static/tests/tours/quality_complaint_tours.js",
+            "quality_complaint/static/tests/tours/quality_complaint_everyday_tours.js",
         ],
     },
     "installable": True,

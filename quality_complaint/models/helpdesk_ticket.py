@@ -71,9 +71,13 @@ class HelpdeskTicket(models.Model):
     defect_type_id = fields.Many2one(
         comodel_name="quality.defect.type",
         string="Defect Type",
+        compute="_compute_defect_type_id",
+        store=True,
+        readonly=False,
         tracking=True,
         index=True,
         domain="[('company_id', 'in', [company_id, False])]",
+        help="The main failure mode; when empty, the first one given on a line.",
     )
     customer_expectation = fields.Text(help="The remedy the customer asks for.")
     warranty_state = fields.Selection(
@@ -118,6 +122,16 @@ class HelpdeskTicket(models.Model):
             )[:1]
             if first_line:
                 ticket.product_id = first_line.product_id
+
+    @api.depends("complaint_line_ids.defect_type_id")
+    def _compute_defect_type_id(self):
+        # A line's failure proposes the complaint's (and so its severity);
+        # lines take the complaint's failure when added (their own compute).
+        for ticket in self:
+            if not ticket.defect_type_id:
+                ticket.defect_type_id = ticket.complaint_line_ids.sorted(
+                    lambda line: (line.sequence, line._origin.id or float("inf"))
+                ).defect_type_id[:1]
 
     @api.depends("safety_risk", "defect_type_id")
     def _compute_severity(self):

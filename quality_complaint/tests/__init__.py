@@ -19,3 +19,4 @@ from . import test_dashboard_access
 from . import test_closed_date
 from . import test_mail_intake
 from . import test_zh_cn_screens
+from . import test_trip_ups

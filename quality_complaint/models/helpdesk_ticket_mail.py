@@ -227,35 +227,34 @@ class HelpdeskTicket(models.Model):
         """Tell the quality team what the mail was read as (an internal note,
         in the language of the notes the addon writes)."""
         self.ensure_one()
-        _ = self.env._
         if self.complaint_line_ids:
             items = Markup("").join(
                 Markup("<li>%s</li>")
-                % _(
+                % self.env._(
                     "%(product)s, lot/serial %(lot)s: %(quantity)s",
                     product=line.product_id.display_name,
-                    lot=line.lot_id.name or _("none"),
+                    lot=line.lot_id.name or self.env._("none"),
                     quantity=f"{line.quantity:g}",
                 )
                 for line in self.complaint_line_ids
             )
             body = Markup("<p>%s</p><ul>%s</ul>") % (
-                _("Recognized in the e-mail, check before triage:"),
+                self.env._("Recognized in the e-mail, check before triage:"),
                 items,
             )
         else:
-            body = Markup("<p>%s</p>") % _(
+            body = Markup("<p>%s</p>") % self.env._(
                 "No product reference, lot or serial number was recognized in the "
                 "e-mail: add the affected products by hand."
             )
         if recognized["ignored_lots"]:
-            body += Markup("<p>%s</p>") % _(
+            body += Markup("<p>%s</p>") % self.env._(
                 "Lots or serial numbers named but not delivered to this customer, "
                 "ignored: %(lots)s",
                 lots=", ".join(recognized["ignored_lots"]),
             )
         if not self.partner_id:
-            body += Markup("<p>%s</p>") % _(
+            body += Markup("<p>%s</p>") % self.env._(
                 "The sender %(email)s is not a known customer: lots and serial "
                 "numbers are recognized only for known customers.",
                 email=self.partner_email or "",

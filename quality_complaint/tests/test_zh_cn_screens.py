@@ -85,7 +85,7 @@ class TestZhCnBackendScreens(TransactionCase):
         Model = (
             self.env[model]
             .with_user(user)
-            .with_context(dict(context or {}, lang=user.lang))
+            .with_context(**dict(context or {}, lang=user.lang))
         )
         self.assertEqual(Model.env.lang, "zh_CN")
         views = Model.get_views([(False, view_type) for view_type in view_types])

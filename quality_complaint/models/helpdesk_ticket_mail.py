@@ -66,6 +66,10 @@ class HelpdeskTicket(models.Model):
             or (tools.parse_contact_from_email(msg.get("email_from") or "")[0])
             or False,
             "partner_email": email,
+            # helpdesk requires a description; a mail may have no text
+            "description": msg.get("body")
+            if tools.html2plaintext(msg.get("body") or "").strip()
+            else Markup("<p>%s</p>") % (msg.get("subject") or ""),
             "channel_id": channel.id if channel else False,
             "user_id": False,
             "complaint_line_ids": [

@@ -244,6 +244,20 @@ class TestMailIntake(QualityComplaintCommon):
         self.assertEqual(tickets.affected_qty, 0)
         self.assertIn("No product reference", self._note(tickets).body)
 
+    def test_mail_without_body(self):
+        raw = (
+            '"Zhang Min" <zhang.min@ecwater-test.example.com>',
+            f"quality@{ALIAS_DOMAIN}",
+        )
+        tickets, __ = self._process(
+            f"From: {raw[0]}\nTo: {raw[1]}\nSubject: WP-500 broken\n"
+            "Message-ID: <intake-empty-1@ecwater-test.example.com>\n"
+            "Content-Type: text/plain\n\n"
+        )
+        self.assertEqual(len(tickets), 1)
+        self.assertIn("WP-500 broken", tickets.description)
+        self.assertEqual(tickets.complaint_line_ids.product_id, self.product)
+
     def test_note_in_the_company_language(self):
         """The note is the addon's own text: in the company's language, not
         in the one of the user running the mail gateway."""

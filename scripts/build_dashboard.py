@@ -31,6 +31,15 @@ OPEN_COMPLAINTS = [
 ]
 
 
+def dimension(name):
+    """A pivot row: "date:month" is the field date grouped by month."""
+    field_name, __, granularity = name.partition(":")
+    row = {"fieldName": field_name}
+    if granularity:
+        row["granularity"] = granularity
+    return row
+
+
 def pivot(pivot_id, name, model, domain, measures, rows=(), sort=None):
     return {
         "type": "ODOO",
@@ -41,7 +50,7 @@ def pivot(pivot_id, name, model, domain, measures, rows=(), sort=None):
         "domain": domain,
         "context": {},
         "measures": [{"id": m, "fieldName": m} for m in measures],
-        "rows": [{"fieldName": r} for r in rows],
+        "rows": [dimension(r) for r in rows],
         "columns": [],
         "fieldMatching": {},
         "sortedColumn": {"groupId": [[], []], "measure": sort, "order": "desc"}

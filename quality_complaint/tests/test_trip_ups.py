@@ -298,7 +298,8 @@ class TestTripUps(QualityComplaintCommon):
         )
         pivot = data["pivots"]["9"]
         self.assertEqual(
-            [row["fieldName"] for row in pivot["rows"]], ["date:month", "severity"]
+            pivot["rows"],
+            [{"fieldName": "date", "granularity": "month"}, {"fieldName": "severity"}],
         )
         dashboard = self.env.ref(
             "quality_complaint.spreadsheet_dashboard_quality_complaints"

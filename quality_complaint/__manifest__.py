@@ -78,6 +78,7 @@
     "demo": [
         "demo/quality_complaint_demo.xml",
         "demo/quality_complaint_demo_batch_report.xml",
+        "demo/quality_complaint_demo_lang.xml",
     ],
     "assets": {
         "web.report_assets_common": [
@@ -86,6 +87,7 @@
         "web.assets_tests": [
             "quality_complaint/static/tests/tours/quality_complaint_tours.js",
             "quality_complaint/static/tests/tours/quality_batch_report_tours.js",
+            "quality_complaint/static/tests/tours/quality_complaint_everyday_tours.js",
         ],
     },
     "uninstall_hook": "uninstall_hook",

@@ -31,6 +31,15 @@ OPEN_COMPLAINTS = [
 ]
 
 
+def dimension(name):
+    """A pivot row: "date:month" is the field date grouped by month."""
+    field_name, __, granularity = name.partition(":")
+    row = {"fieldName": field_name}
+    if granularity:
+        row["granularity"] = granularity
+    return row
+
+
 def pivot(pivot_id, name, model, domain, measures, rows=(), sort=None):
     return {
         "type": "ODOO",
@@ -41,7 +50,7 @@ def pivot(pivot_id, name, model, domain, measures, rows=(), sort=None):
         "domain": domain,
         "context": {},
         "measures": [{"id": m, "fieldName": m} for m in measures],
-        "rows": [{"fieldName": r} for r in rows],
+        "rows": [dimension(r) for r in rows],
         "columns": [],
         "fieldMatching": {},
         "sortedColumn": {"groupId": [[], []], "measure": sort, "order": "desc"}
@@ -110,7 +119,24 @@ PIVOTS = {
         rows=["vendor_id"],
         sort="quantity",
     ),
+    "9": pivot(
+        "9",
+        "Units by month and severity",
+        "quality.complaint.report",
+        [],
+        ["quantity"],
+        rows=["date:month", "severity"],
+    ),
 }
+
+# The trend chart's series: one colour per severity, the alarming one red
+# (an Odoo pivot chart colours its series by position, critical would be blue).
+SEVERITY_SERIES = [
+    ("critical", "Critical", "#DC3545"),
+    ("major", "Major", "#F4A261"),
+    ("minor", "Minor", "#A4A8B6"),
+]
+TREND_MONTHS = 12
 
 # KPI values live on the Data sheet; the scorecards show them.
 KPIS = [
@@ -131,23 +157,49 @@ KPIS = [
 ]
 
 
+# Data sheet rows of the trend: a header, then the last months, oldest first.
+TREND_HEADER_ROW = len(KPIS) + 4
+TREND_LAST_ROW = TREND_HEADER_ROW + TREND_MONTHS
+MONTH_FORMAT_ID = "1"
+
+
+def trend_column(index):
+    return chr(ord("B") + index)
+
+
 def data_sheet():
-    cells = {}
+    cells, formats = {}, {}
     for row, (label, formula, _color) in enumerate(KPIS, start=1):
         cells[f"A{row}"] = {"content": f'=_t("{label}")'}
         cells[f"B{row}"] = {"content": formula}
         cells[f"C{row}"] = {"content": f"=FORMAT.LARGE.NUMBER(B{row})"}
+    # units complained per month (first day of the month) and severity
+    cells[f"A{TREND_HEADER_ROW}"] = {"content": '=_t("Month")'}
+    for index, (_severity, label, _color) in enumerate(SEVERITY_SERIES):
+        cells[f"{trend_column(index)}{TREND_HEADER_ROW}"] = {
+            "content": f'=_t("{label}")'
+        }
+    for offset in range(TREND_MONTHS):
+        row = TREND_HEADER_ROW + 1 + offset
+        months_back = TREND_MONTHS - offset
+        cells[f"A{row}"] = {"content": f"=EOMONTH(TODAY(),-{months_back})+1"}
+        formats[f"A{row}"] = MONTH_FORMAT_ID
+        for index, (severity, _label, _color) in enumerate(SEVERITY_SERIES):
+            cells[f"{trend_column(index)}{row}"] = {
+                "content": f'=PIVOT.VALUE(9,"quantity","date:month",$A{row},'
+                f'"severity","{severity}")'
+            }
     return {
         "id": "data",
         "name": "Data",
-        "colNumber": 3,
-        "rowNumber": len(KPIS) + 1,
+        "colNumber": 4,
+        "rowNumber": TREND_LAST_ROW + 1,
         "rows": {},
         "cols": {},
         "merges": [],
         "cells": cells,
         "styles": {},
-        "formats": {},
+        "formats": formats,
         "borders": {},
         "conditionalFormats": [],
         "figures": [],
@@ -195,27 +247,23 @@ def dashboard_sheet():
             "height": 330,
             "tag": "chart",
             "data": {
-                "type": "odoo_bar",
+                "type": "bar",
                 "title": {"text": ""},
                 "background": "#FFFFFF",
                 "legendPosition": "top",
-                "verticalAxisPosition": "left",
                 "stacked": True,
-                "metaData": {
-                    "groupBy": ["date:month", "severity"],
-                    "measure": "quantity",
-                    "order": None,
-                    "resModel": "quality.complaint.report",
-                    "mode": "bar",
-                },
-                "searchParams": {
-                    "comparison": None,
-                    "context": {},
-                    "domain": [],
-                    "groupBy": ["date:month", "severity"],
-                    "orderBy": [],
-                },
-                "fieldMatching": {},
+                "aggregated": False,
+                "dataSetsHaveTitle": True,
+                "dataSets": [
+                    {
+                        "dataRange": f"Data!{trend_column(index)}{TREND_HEADER_ROW}"
+                        f":{trend_column(index)}{TREND_LAST_ROW}",
+                        "backgroundColor": color,
+                    }
+                    for index, (_severity, _label, color) in enumerate(SEVERITY_SERIES)
+                ],
+                "labelRange": f"Data!A{TREND_HEADER_ROW + 1}:A{TREND_LAST_ROW}",
+                "axesDesign": {},
             },
         }
     )
@@ -284,7 +332,7 @@ def main():
         "version": "21",
         "sheets": [dashboard_sheet(), data_sheet()],
         "styles": STYLES,
-        "formats": {},
+        "formats": {MONTH_FORMAT_ID: "mmm yyyy"},
         "borders": {},
         "revisionId": "START_REVISION",
         "uniqueFigureIds": True,

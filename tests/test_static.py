@@ -74,7 +74,8 @@ def test_oca_po_checks():
     po_files = sorted(
         str(path.relative_to(REPO))
         for addon in ADDONS
-        for path in (REPO / addon / "i18n").glob("*.po*")
+        for folder in ("i18n", "i18n_extra")
+        for path in (REPO / addon / folder).glob("*.po*")
     )
     assert po_files, "no translation files"
     run(tool("oca-checks-po"), *po_files)

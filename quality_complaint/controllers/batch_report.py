@@ -1,41 +1,20 @@
-import base64
 import math
 import re
 
 from odoo import Command, http
 from odoo.http import request
-from odoo.tools.mimetypes import guess_mimetype
 
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from .portal import QualityComplaintPortal
+from .portal_input import read_uploads
 
-# Input limits of the report form. The upload limits stand here until the
-# complaint form's shared ones are on main (images, PDF and video only, 10 MB
-# each, as SPEC §10 asks of every portal upload).
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Input limits of the report form; quantities and uploads are bounded as on
+# the complaint form (controllers/portal_input.py, the company's limits).
 UPLOAD_MAX_FILES = 10
-UPLOAD_IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/bmp", "image/webp")
-# Where nothing of the product was delivered, the units a station may report.
-UNITS_CAP = 10000
 MAX_LOTS = 50
 TEXT_MAX_LENGTH = 10000
 REPORTS_PER_PAGE = 20
-
-
-def sniff_upload(data):
-    """The type of an uploaded file from its content (never from its name or
-    the browser's word): an image, a PDF or a video, else None."""
-    mimetype = guess_mimetype(data, default="")
-    if mimetype in UPLOAD_IMAGE_TYPES or mimetype == "application/pdf":
-        return mimetype
-    if data[4:8] == b"ftyp":  # MP4, MOV, 3GP
-        return "video/mp4"
-    if data.startswith(b"\x1a\x45\xdf\xa3"):  # WebM, Matroska
-        return "video/webm"
-    if data.startswith(b"RIFF") and data[8:12] == b"AVI ":
-        return "video/x-msvideo"
-    return None
 
 
 class QualityBatchReportPortal(QualityComplaintPortal):
@@ -182,7 +161,7 @@ class QualityBatchReportPortal(QualityComplaintPortal):
             errors=errors or {},
             upload_hint=request.env._(
                 "Images, PDF or videos, at most %(size)s MB each.",
-                size=UPLOAD_MAX_BYTES // (1024 * 1024),
+                size=self._batch_report_company().quality_portal_max_upload_mb,
             ),
         )
         return request.render("quality_complaint.portal_batch_report_form", layout)
@@ -243,44 +222,27 @@ class QualityBatchReportPortal(QualityComplaintPortal):
         )
         return lots, [name for name in names if name not in lots.mapped("name")]
 
+    def _batch_report_company(self):
+        return self._complaint_team().company_id or request.env.company
+
     def _read_uploads(self, errors):
         """The uploaded evidence as attachment values; refused files go to
         `errors` (nothing is kept of a form with errors)."""
-        env = request.env
         uploads = [
             upload
             for upload in request.httprequest.files.getlist("attachment")
             if upload.filename
         ]
         if len(uploads) > UPLOAD_MAX_FILES:
-            errors["attachment"] = env._(
+            errors["attachment"] = request.env._(
                 "Attach at most %(count)s files.", count=UPLOAD_MAX_FILES
             )
             return []
-        files = []
-        for upload in uploads:
-            data = upload.read(UPLOAD_MAX_BYTES + 1)
-            if len(data) > UPLOAD_MAX_BYTES:
-                errors["attachment"] = env._(
-                    "%(file)s is larger than %(size)s MB.",
-                    file=upload.filename,
-                    size=UPLOAD_MAX_BYTES // (1024 * 1024),
-                )
-                return []
-            mimetype = sniff_upload(data)
-            if not mimetype:
-                errors["attachment"] = env._(
-                    "%(file)s is not an image, a PDF or a video.",
-                    file=upload.filename,
-                )
-                return []
-            files.append(
-                {
-                    "name": upload.filename,
-                    "datas": base64.b64encode(data),
-                    "mimetype": mimetype,
-                }
-            )
+        files, error = read_uploads(
+            request.env, uploads, self._batch_report_company(), "quality.batch.issue"
+        )
+        if error:
+            errors["attachment"] = error
         return files
 
     def _validate_batch_report(self, kw):
@@ -311,7 +273,9 @@ class QualityBatchReportPortal(QualityComplaintPortal):
         if not defect:
             errors["defect_type_id"] = env._("Choose the failure.")
         units = self._parse_units(kw.get("units"))
-        cap = (product and self._delivered_units(product)) or UNITS_CAP
+        cap = (
+            product and self._delivered_units(product)
+        ) or self._batch_report_company().quality_portal_max_quantity
         if units is None or units <= 0 or units > cap:
             cap_label = f"{cap:g}"
             errors["units"] = env._(
@@ -381,7 +345,7 @@ class QualityBatchReportPortal(QualityComplaintPortal):
             values = dict(kw, ticket_ids=request.httprequest.form.getlist("ticket_ids"))
             return self._render_batch_report_form(values, errors)
         tickets = report["tickets"].sudo()
-        company = self._complaint_team().company_id or request.env.company
+        company = self._batch_report_company()
         # validated above; the station cannot create issues itself
         issue = (
             request.env["quality.batch.issue"]

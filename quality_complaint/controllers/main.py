@@ -7,6 +7,28 @@ from odoo.addons.rating.controllers.main import Rating
 
 class QualityComplaintTicketController(HelpdeskTicketController):
     @http.route()
+    def create_new_ticket(self, **kw):
+        """The portal's "+ New" leads complaint customers to the complaint
+        form; ``generic=1`` keeps helpdesk's form (the complaint form links
+        to it for other requests)."""
+        if not kw.get("generic") and self._files_quality_complaints():
+            return request.redirect("/my/quality/complaint/new")
+        return super().create_new_ticket(**kw)
+
+    def _files_quality_complaints(self):
+        """A portal user whose tickets are all quality complaints (or who has
+        none yet), when a quality team takes complaints."""
+        user = request.env.user
+        if not user.share:
+            return False
+        Team = request.env["helpdesk.ticket.team"].sudo()
+        if not Team.search_count([("is_quality_team", "=", True)], limit=1):
+            return False
+        return not request.env["helpdesk.ticket"].search_count(
+            [("is_quality_complaint", "=", False)], limit=1
+        )
+
+    @http.route()
     def support_ticket_close(self, **kw):
         """helpdesk_mgmt moves the ticket given by id as superuser, whoever
         asks: here only a ticket the user may read, and only to a stage of the

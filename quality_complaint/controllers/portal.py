@@ -236,6 +236,8 @@ class QualityComplaintPortal(CustomerPortalHelpdesk):
             attachment["res_id"] = ticket.id
         if attachments:
             request.env["ir.attachment"].sudo().create(attachments)
+        # the complaint page confirms it (portal_tickets.py)
+        request.session["quality_complaint_registered"] = ticket.id
         return request.redirect(f"/my/ticket/{ticket.id}")
 
     # ------------------------------------------------------------

@@ -17,6 +17,7 @@ from . import helpdesk_ticket_remedy
 from . import helpdesk_ticket_follow_up
 from . import helpdesk_ticket_portal
 from . import mail_message
+from . import helpdesk_ticket_mail
 from . import stock_lot
 from . import stock_move
 from . import quality_sla_policy

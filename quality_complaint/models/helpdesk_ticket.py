@@ -16,7 +16,8 @@ class HelpdeskTicket(models.Model):
     - ``helpdesk_ticket_sla.py``: the deadline milestones;
     - ``helpdesk_ticket_investigation.py``: 8D, actions, batch problems, claims;
     - ``helpdesk_ticket_remedy.py``: the remedy, its approval and its documents;
-    - ``helpdesk_ticket_follow_up.py``: the follow-up call and the rating.
+    - ``helpdesk_ticket_follow_up.py``: the follow-up call and the rating;
+    - ``helpdesk_ticket_mail.py``: complaints created from e-mails.
 
     `create` and `write` below are the only overrides of the ORM: they call
     each concern's hooks in a fixed order.
@@ -71,9 +72,13 @@ class HelpdeskTicket(models.Model):
     defect_type_id = fields.Many2one(
         comodel_name="quality.defect.type",
         string="Defect Type",
+        compute="_compute_defect_type_id",
+        store=True,
+        readonly=False,
         tracking=True,
         index=True,
         domain="[('company_id', 'in', [company_id, False])]",
+        help="The main failure mode; when empty, the first one given on a line.",
     )
     customer_expectation = fields.Text(help="The remedy the customer asks for.")
     filed_by_customer = fields.Boolean(
@@ -124,6 +129,16 @@ class HelpdeskTicket(models.Model):
             )[:1]
             if first_line:
                 ticket.product_id = first_line.product_id
+
+    @api.depends("complaint_line_ids.defect_type_id")
+    def _compute_defect_type_id(self):
+        # A line's failure proposes the complaint's (and so its severity);
+        # lines take the complaint's failure when added (their own compute).
+        for ticket in self:
+            if not ticket.defect_type_id:
+                ticket.defect_type_id = ticket.complaint_line_ids.sorted(
+                    lambda line: (line.sequence, line._origin.id or float("inf"))
+                ).defect_type_id[:1]
 
     @api.depends("safety_risk", "defect_type_id")
     def _compute_severity(self):

@@ -12,6 +12,9 @@ class HelpdeskTicket(models.Model):
         column1="ticket_id",
         column2="user_id",
     )
+    responsible_partner_id = fields.Many2one(
+        compute="_compute_responsible_partner_id", store=True, readonly=False
+    )
     action_ids = fields.One2many(
         comodel_name="quality.action",
         inverse_name="ticket_id",
@@ -48,6 +51,19 @@ class HelpdeskTicket(models.Model):
         compute="_compute_supplier_claim_count",
         groups="purchase.group_purchase_user,quality_complaint.group_quality_engineer",
     )
+
+    @api.depends("cause_category", "complaint_line_ids.vendor_id")
+    def _compute_responsible_partner_id(self):
+        """Supplier material: the vendor the lines' lots were bought from,
+        when they all come from one; the engineer may change it."""
+        for ticket in self:
+            if (
+                ticket.cause_category == "material"
+                and not ticket.responsible_partner_id
+            ):
+                vendors = ticket.complaint_line_ids.vendor_id
+                if len(vendors) == 1:
+                    ticket.responsible_partner_id = vendors
 
     @api.depends("action_ids.state")
     def _compute_open_action_count(self):

@@ -1,5 +1,11 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
+
+QUALITY_ALIAS = "quality"
 
 
 class HelpdeskTicketTeam(models.Model):
@@ -42,3 +48,24 @@ class HelpdeskTicketTeam(models.Model):
             # let a complaint bypass the gates.
             stages = stages.filtered("quality_phase")
         return stages
+
+    def _setup_quality_alias(self):
+        """Give the quality teams without an e-mail alias the alias
+        ``quality`` (quality@ the alias domain), when no other record of the
+        alias domain uses it already."""
+        Alias = self.env["mail.alias"].sudo()
+        for team in self.filtered(lambda t: t.is_quality_team and not t.alias_name):
+            if Alias.search_count(
+                [
+                    ("alias_name", "=", QUALITY_ALIAS),
+                    ("alias_domain_id", "=", team.alias_domain_id.id),
+                ],
+                limit=1,
+            ):
+                _logger.info(
+                    "Alias %s is used already: team %s keeps no alias",
+                    QUALITY_ALIAS,
+                    team.id,
+                )
+                continue
+            team.alias_name = QUALITY_ALIAS

@@ -223,6 +223,10 @@ class QualityBatchIssue(models.Model):
         help="The rule held the lots once; after a manager released them, "
         "detection does not hold them again.",
     )
+    has_lots_to_hold = fields.Boolean(
+        compute="_compute_has_lots_to_hold",
+        help="Some lot of the problem is not held yet.",
+    )
     held_quant_ids = fields.Many2many(
         comodel_name="stock.quant",
         string="Held Stock",
@@ -280,6 +284,11 @@ class QualityBatchIssue(models.Model):
     def _compute_supplier_claim_count(self):
         for issue in self:
             issue.supplier_claim_count = len(issue.supplier_claim_ids)
+
+    @api.depends("lot_id", "line_ids.lot_id", "held_lot_ids")
+    def _compute_has_lots_to_hold(self):
+        for issue in self:
+            issue.has_lots_to_hold = bool(issue._get_lots() - issue.held_lot_ids)
 
     @api.depends("held_lot_ids")
     def _compute_held_quant_ids(self):

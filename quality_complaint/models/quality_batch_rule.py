@@ -280,8 +280,11 @@ class QualityBatchRule(models.Model):
         :return: {"groups": int, "created": issues, "updated": issues}
         """
         self.ensure_one()
-        return self.env["quality.batch.issue"]._sync_rule_groups(
-            self, self._query_groups()
+        # what detection writes (notes, activities) is in the company's
+        # language, whoever runs it (the cron's user, a manager)
+        rule = self.with_context(lang=self.company_id._get_quality_note_lang())
+        return rule.env["quality.batch.issue"]._sync_rule_groups(
+            rule, rule._query_groups()
         )
 
     def _query_groups(self):

@@ -250,8 +250,13 @@ class QualityComplaintSla(models.Model):
         done = 0
         remaining = len(breached) + len(at_risk)
         for kind, ids in todo:
-            slas = self.browse(ids)
-            slas._process_batch(kind)
+            # notes and activities in the language of each complaint's company
+            for lang, slas in (
+                self.browse(ids)
+                .grouped(lambda s: s.ticket_id.company_id._get_quality_note_lang())
+                .items()
+            ):
+                slas.with_context(lang=lang)._process_batch(kind)
             done += len(ids)
             remaining -= len(ids)
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)

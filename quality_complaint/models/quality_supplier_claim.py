@@ -576,38 +576,57 @@ class QualitySupplierClaim(models.Model):
             )
         vals_list = []
         for vendor, vendor_lines in lines.grouped("vendor_id").items():
+            claim_orders = vendor_lines.purchase_order_id | (
+                orders or self.env["purchase.order"]
+            ).filtered(lambda o, v=vendor: o.partner_id == v)
+            company = vendor_lines[:1].company_id or self.env.company
             vals_list.append(
                 {
                     "partner_id": vendor.id,
+                    "user_id": self._get_claim_buyer(vendor, claim_orders).id,
                     "company_id": vendor_lines[:1].company_id.id or self.env.company.id,
                     "batch_issue_id": batch_issue.id if batch_issue else False,
                     "ticket_ids": [Command.set(vendor_lines.ticket_id.ids)],
-                    "purchase_order_ids": [
-                        Command.set(
-                            (
-                                vendor_lines.purchase_order_id
-                                | (orders or self.env["purchase.order"]).filtered(
-                                    lambda o, v=vendor: o.partner_id == v
-                                )
-                            ).ids
-                        )
-                    ],
+                    "purchase_order_ids": [Command.set(claim_orders.ids)],
                     "lot_ids": [Command.set(vendor_lines.lot_id.ids)],
                     "product_ids": [Command.set(vendor_lines.product_id.ids)],
-                    "line_ids": self._prepare_cost_lines(vendor_lines),
+                    # the losses are told to the vendor: in its language
+                    "line_ids": self.with_context(
+                        lang=vendor.lang or company._get_quality_note_lang()
+                    )._prepare_cost_lines(vendor_lines),
                 }
             )
         claims = self.create(vals_list)
         for claim, vendor_lines in zip(
             claims, lines.grouped("vendor_id").values(), strict=True
         ):
+            claim = claim.with_context(lang=claim.company_id._get_quality_note_lang())
             claim.message_post(
-                body=self.env._(
+                body=claim.env._(
                     "Claim drafted from %(count)s complaint lines.",
                     count=len(vendor_lines),
                 )
             )
         return claims
+
+    @api.model
+    def _get_claim_buyer(self, vendor, orders):
+        """Who pursues a drafted claim: the buyer of its latest purchase
+        order, else the vendor's buyer, else the purchase user drafting it;
+        never OdooBot (detection, data loading) nor a quality engineer
+        without purchase rights.
+
+        :return: res.users (empty when there is none)
+        """
+        odoobot = self.env.ref("base.user_root")
+        candidates = (
+            orders.sorted(lambda o: (o.date_order, o.id), reverse=True).user_id
+            | vendor.commercial_partner_id.buyer_id
+            | vendor.buyer_id
+        )
+        if self.env.user.has_group("purchase.group_purchase_user"):
+            candidates |= self.env.user
+        return candidates.filtered(lambda u: u != odoobot and not u.share)[:1]
 
     @api.model
     def _prepare_cost_lines(self, lines):

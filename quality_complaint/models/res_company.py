@@ -50,3 +50,9 @@ class ResCompany(models.Model):
                         company=company.name,
                     )
                 )
+
+    def _get_quality_note_lang(self):
+        """The language of the notes and texts the addon writes by itself
+        (batch detection, SLA check, e-mail intake): the company's, not the
+        one of the user who happens to run the job."""
+        return self[:1].partner_id.lang or self.env.lang or "en_US"

@@ -24,3 +24,6 @@ from . import test_batch_scopes
 from . import test_batch_review
 from . import test_batch_sla
 from . import test_batch_portal
+from . import test_mail_intake
+from . import test_zh_cn_screens
+from . import test_trip_ups

@@ -219,7 +219,7 @@ class TestBatchPortal(QualityPortalCommon):
             (
                 {},
                 [("attachment", ("tool.png", exe, "image/png"))],
-                "tool.png is not an image, a PDF or a video.",
+                "tool.png is not a photo, a PDF or a video.",
             ),
             (
                 {},

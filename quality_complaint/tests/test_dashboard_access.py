@@ -40,6 +40,11 @@ class TestDashboardAccess(QualityComplaintCommon):
                 with self.subTest(group=group.name, pivot=pivot["name"]):
                     self.env[pivot["model"]].with_user(user)._read_group(
                         [tuple(leaf) for leaf in pivot["domain"]],
-                        [row["fieldName"] for row in pivot["rows"]],
+                        [
+                            ":".join(
+                                filter(None, (r["fieldName"], r.get("granularity")))
+                            )
+                            for r in pivot["rows"]
+                        ],
                         ["__count"],
                     )

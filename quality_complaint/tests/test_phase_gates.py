@@ -43,6 +43,9 @@ class TestPhaseGates(QualityComplaintCommon):
         self.assertIn("a root cause", str(error.exception))
         self.assertIn("a cause category", str(error.exception))
         ticket.write({"root_cause": "<p><br></p>", "cause_category": "material"})
+        # supplier material proposes the traced vendor: without it, the gate asks
+        self.assertEqual(ticket.responsible_partner_id, self.vendor)
+        ticket.responsible_partner_id = False
         with self.assertRaises(UserError) as error:
             self._move(ticket, "solution")
         self.assertIn("a root cause", str(error.exception))

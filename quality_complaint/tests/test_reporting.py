@@ -237,7 +237,10 @@ class TestDashboard(QualityComplaintCommon):
                 # the pivot's query runs
                 Model._read_group(
                     [tuple(leaf) for leaf in pivot["domain"]],
-                    [g["fieldName"] for g in pivot["rows"]],
+                    [
+                        ":".join(filter(None, (g["fieldName"], g.get("granularity"))))
+                        for g in pivot["rows"]
+                    ],
                     [
                         "__count"
                         if m["fieldName"] == "__count"

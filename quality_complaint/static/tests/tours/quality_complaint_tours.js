@@ -51,6 +51,10 @@ registry.category("web_tour.tours").add("quality_complaint_portal_tour", {
             run: "click",
         },
         {
+            content: "The page confirms the complaint was registered, with its number",
+            trigger: ".o_quality_complaint_registered:contains('was registered')",
+        },
+        {
             content: "The complaint page shows the affected product and lot",
             trigger: ".o_quality_portal_lines td:contains('TOUR-LOT-1')",
         },

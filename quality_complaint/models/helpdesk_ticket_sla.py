@@ -59,8 +59,9 @@ class HelpdeskTicket(models.Model):
         the ones not reached yet (severity, team or phase changed). Deadlines of
         all complaints are planned together."""
         Sla = self.env["quality.complaint.sla"].sudo()
-        complaints = self.filtered(lambda t: t.is_quality_complaint and t.active)
-        (self - complaints).sudo().sla_ids._cancel_running()
+        # read as superuser once, not per complaint
+        complaints = self.sudo().filtered(lambda t: t.is_quality_complaint and t.active)
+        (self.sudo() - complaints).sla_ids._cancel_running()
         if not complaints:
             return
         policies = (
@@ -77,9 +78,7 @@ class HelpdeskTicket(models.Model):
                 applicable_by_key[key] = policies._get_applicable(ticket)
             applicable = applicable_by_key[key]
             current = {
-                sla.milestone: sla
-                for sla in ticket.sudo().sla_ids
-                if sla.state != "cancelled"
+                sla.milestone: sla for sla in ticket.sla_ids if sla.state != "cancelled"
             }
             for milestone, sla in current.items():
                 if milestone not in applicable and not sla.reached_date:
@@ -113,7 +112,7 @@ class HelpdeskTicket(models.Model):
                         severity=sla.ticket_id.severity,
                     )
                 )
-        Sla.create(
+        Sla._create_planned(
             [
                 dict(
                     planned,

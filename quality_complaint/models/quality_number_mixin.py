@@ -47,6 +47,9 @@ class QualityNumberMixin(models.AbstractModel):
                 number = float(value)
             except (TypeError, ValueError):
                 continue  # the ORM refuses what is not a number
+            limit = getattr(field, "number_max", None)
+            if math.isfinite(number) and (limit is None or abs(number) <= limit):
+                continue
             label = field._description_string(self.env)
             if not math.isfinite(number):
                 problems.append(
@@ -56,9 +59,7 @@ class QualityNumberMixin(models.AbstractModel):
                         value=value,
                     )
                 )
-                continue
-            limit = getattr(field, "number_max", None)
-            if limit is not None and abs(number) > limit:
+            else:
                 # formatted apart: babel's extraction cannot read an f-string
                 limit_text = format(limit, ",.0f")
                 problems.append(

@@ -270,6 +270,43 @@ class TestSla(QualityComplaintCommon):
             Sla.search([("state", "=", "running")]).write({"state": "cancelled"})
         self.assertEqual(counts[1], counts[2], counts)
 
+    def test_planning_query_count_independent_of_complaints(self):
+        """Planning the milestones of many complaints at once (an import) costs
+        the queries of planning a few: one INSERT, one status recompute."""
+        Ticket = self.env["helpdesk.ticket"]
+        counts = []
+        for size in (2, 5, 40):  # the first run only warms the caches
+            with self._at(FRIDAY_3PM):
+                tickets = Ticket.create(
+                    [
+                        {
+                            "name": f"Imported {index}",
+                            "description": "x",
+                            "team_id": self.team.id,
+                            "partner_id": self.distributor.id,
+                            "defect_type_id": self.defect_leak.id,
+                        }
+                        for index in range(size)
+                    ]
+                )
+                self.env.cr.execute(
+                    "DELETE FROM quality_complaint_sla WHERE ticket_id = ANY(%s)",
+                    [tickets.ids],
+                )
+                self.env.invalidate_all()
+                before = self.env.cr.sql_log_count
+                tickets._sla_sync()
+                self.env.flush_all()
+                counts.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(
+                len(tickets.sla_ids.filtered(lambda sla: sla.state == "running")),
+                3 * size,
+            )
+            self.assertEqual(set(tickets.mapped("sla_status")), {"on_track"})
+            first = tickets[:1]
+            self.assertEqual(first.sla_deadline, min(first.sla_ids.mapped("deadline")))
+        self.assertEqual(counts[1], counts[2], counts)
+
     def test_one_failing_complaint_is_skipped(self):
         good = self._complaint()
         bad = self._complaint()

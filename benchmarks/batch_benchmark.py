@@ -1,24 +1,35 @@
 #!/usr/bin/env python3
-"""Batch detection benchmark: the six default rules against hand-written SQL.
+"""Batch detection benchmark: the six default rules against hand-written SQL,
+and the hourly incremental run against a full one.
 
     python3 benchmarks/batch_benchmark.py [--lines 1000000] [--keep] [--db NAME]
+    python3 benchmarks/batch_benchmark.py --quick [--database DB]
 
 Needs Odoo 18.0 importable and PostgreSQL (as for scripts/test). It creates a
-database with quality_complaint (dropped at the end unless --keep) and
+database with quality_complaint (dropped at the end unless --keep), or works
+in an existing one (--database, everything rolled back at the end), and
 bulk-inserts, with SQL: 2,000 products listing two of 200 components each,
 50,000 lots, 500 customers in 30 states of a country (one in ten without a
 state), deliveries making their installed base, and complaint lines over one
-year (half of them name the failed component, one in ten is out of warranty).
-A few groups are made to pass the rules' thresholds (the same ones at every
-size); the rest of the lines stay below them, as in real data.
+year (half of them name the failed component, one in ten is out of warranty),
+dated a week back. A few groups are made to pass the rules' thresholds (the
+same ones at every size); the rest of the lines stay below them, as in real
+data.
 
-Measured in one run, at 10 % of --lines and at --lines:
-- a full detection run of the six default rules (`_cron_detect`: the
-  aggregate query of each rule, then creating and announcing the issues), wall
-  time and SQL queries;
+Measured in one run, at 10 % of --lines and at --lines (medians of three
+alternate measurements):
 - the same groups found by a hand-written `GROUP BY ... HAVING` per rule (with
-  the installed base for the ratio and band rules), wall time; the script
-  checks that both find the same groups (keys), rule by rule.
+  the installed base for the ratio and band rules), wall time;
+- a full detection run of the six default rules (`_cron_detect(full=True)`):
+  from scratch (creating and announcing the issues), and again with the issues
+  there (the weekly run), wall time and SQL queries; the script checks that
+  detection and the hand-written queries find the same groups, rule by rule;
+- at --lines, the hourly run after 1,000 new lines (`_cron_detect()`), against
+  the weekly run on the same data; the script checks that the weekly run
+  changes nothing the hourly one left (same issues, same figures).
+
+--quick (20,000 lines, one measurement) is what the test command runs: it
+asserts only that the groups and issues agree, never a time.
 """
 
 import argparse
@@ -26,6 +37,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -396,9 +408,10 @@ def generate_fixtures(env):
     }
 
 
-def insert_complaints(env, fixtures, count, rng, hot):
+def insert_complaints(env, fixtures, count, rng, hot, fresh_lot=False):
     """Bulk-insert complaints with 4 lines each; `hot` adds the groups meant to
-    pass the rules' thresholds."""
+    pass the rules' thresholds, `fresh_lot` six lines of the last lot, which
+    makes it cross the lot rule."""
     team = env.ref("quality_complaint.helpdesk_ticket_team_quality")
     stage = env.ref("quality_complaint.helpdesk_ticket_stage_quality_triage")
     lines = []
@@ -496,6 +509,20 @@ def insert_complaints(env, fixtures, count, rng, hot):
                 )
                 for position in range(400)
             ]
+    if fresh_lot:
+        lot_id, product = lots[-1]
+        lines += [
+            (
+                product,
+                lot_id,
+                customers[2],
+                defects[6],
+                1.0,
+                today - timedelta(days=1),
+                None,
+                "in_warranty",
+            )
+        ] * 6
     tickets_needed = (len(lines) + 3) // 4
     env.cr.execute(
         """
@@ -563,23 +590,33 @@ def insert_complaints(env, fixtures, count, rng, hot):
     return len(lines)
 
 
-def measure_detection(env):
+def measure_detection(env, from_scratch=True, full=True):
     """Wall time and queries of a detection run of every rule, and the groups
-    each rule raised an issue for.
+    each rule has an open issue for.
 
+    :param from_scratch: delete the issues first (else re-detection)
+    :param full: the weekly full run, else the hourly incremental one
     :return: (seconds, queries, {rule xml id: {key tuple}})
     """
     Rule = env["quality.batch.rule"]
-    env.cr.execute("DELETE FROM quality_batch_issue")
+    if from_scratch:
+        env.cr.execute("DELETE FROM quality_batch_issue")
     env.invalidate_all()
     env.flush_all()
     queries = env.cr.sql_log_count
     start = time.perf_counter()
-    Rule._cron_detect()
+    Rule._cron_detect(full=full)
     env.flush_all()
     seconds = time.perf_counter() - start
     queries = env.cr.sql_log_count - queries
-    issues = env["quality.batch.issue"].search([])
+    return seconds, queries, found_groups(env)
+
+
+def found_groups(env):
+    """:return: {rule xml id: {key tuple of each open issue}}"""
+    issues = env["quality.batch.issue"].search(
+        [("state", "not in", ("closed", "dismissed"))]
+    )
     found = {}
     for xmlid, (keys, _query) in HAND_WRITTEN.items():
         rule = env.ref(f"quality_complaint.{xmlid}")
@@ -587,7 +624,48 @@ def measure_detection(env):
             tuple(issue[fname].id or None for fname in keys)
             for issue in issues.filtered(lambda i, r=rule: i.rule_id == r)
         }
-    return seconds, queries, found
+    return found
+
+
+def issue_snapshot(env):
+    """Every open issue of the benchmark's rules with its figures and lines."""
+    env.invalidate_all()
+    rules = [env.ref(f"quality_complaint.{xmlid}") for xmlid in HAND_WRITTEN]
+    issues = env["quality.batch.issue"].search(
+        [
+            ("state", "not in", ("closed", "dismissed")),
+            ("rule_id", "in", [rule.id for rule in rules]),
+        ]
+    )
+    return {
+        (
+            issue.rule_id.id,
+            issue.product_id.id,
+            issue.lot_id.id,
+            issue.partner_id.id,
+            issue.defect_type_id.id,
+            issue.component_id.id,
+            issue.state_id.id,
+            issue.country_id.id,
+        ): (
+            round(issue.affected_qty, 4),
+            round(issue.installed_base, 4),
+            round(issue.ratio, 4),
+            tuple(sorted(issue.line_ids.ids)),
+        )
+        for issue in issues
+    }
+
+
+def age_history(env, days=7):
+    """Date every complaint and line `days` back: the history before the
+    hourly run's last mark."""
+    for table in ("helpdesk_ticket", "quality_complaint_line"):
+        env.cr.execute(
+            f"UPDATE {table} SET write_date = now() - %s * interval '1 day'",  # noqa: S608 - literal table names of this script
+            [days],
+        )
+    env.invalidate_all()
 
 
 def measure_hand_written(env):
@@ -604,19 +682,95 @@ def measure_hand_written(env):
     return time.perf_counter() - start, found
 
 
+def measure_size(env, repeats):
+    """Both sides of a full run, alternately, `repeats` times; the medians.
+
+    :return: dict of the figures
+    """
+    # warm the database and Odoo caches first: the machine is shared and noisy
+    measure_hand_written(env)
+    measure_detection(env)
+    hand_runs, scratch_runs, steady_runs = [], [], []
+    for _repeat in range(repeats):
+        hand_runs.append(measure_hand_written(env))
+        scratch_runs.append(measure_detection(env))
+        steady_runs.append(measure_detection(env, from_scratch=False))
+
+    def median(runs):
+        return sorted(runs, key=lambda run: run[0])[len(runs) // 2]
+
+    hand_seconds, found = median(hand_runs)
+    seconds, queries, per_rule = median(scratch_runs)
+    steady_seconds, steady_queries, steady_rule = median(steady_runs)
+    return {
+        "hand": hand_seconds,
+        "found": found,
+        "scratch": seconds,
+        "scratch_queries": queries,
+        "per_rule": per_rule,
+        "steady": steady_seconds,
+        "steady_queries": steady_queries,
+        "steady_rule": steady_rule,
+    }
+
+
+def measure_incremental(env, fixtures, rng, repeats):
+    """The hourly run after 1,000 new lines against the weekly run.
+
+    :return: dict of the figures; "same" says the weekly run found nothing
+        the hourly one had left
+    """
+    runs = []
+    for _repeat in range(repeats):
+        env.cr.execute("SAVEPOINT incremental")
+        measure_detection(env, full=True)  # the issues and the mark
+        insert_complaints(env, fixtures, 1000, rng, hot=False, fresh_lot=True)
+        seconds, queries, _found = measure_detection(
+            env, from_scratch=False, full=False
+        )
+        after_hourly = issue_snapshot(env)
+        full_seconds, full_queries, _found = measure_detection(
+            env, from_scratch=False, full=True
+        )
+        same = issue_snapshot(env) == after_hourly
+        env.cr.execute("ROLLBACK TO SAVEPOINT incremental")
+        env.invalidate_all()
+        runs.append((seconds, queries, full_seconds, full_queries, same))
+    seconds, queries, full_seconds, full_queries, same = sorted(runs)[len(runs) // 2]
+    return {
+        "hourly": seconds,
+        "hourly_queries": queries,
+        "weekly": full_seconds,
+        "weekly_queries": full_queries,
+        "same": same and all(run[4] for run in runs),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=1000000)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="20,000 lines, one measurement: check the groups, time nothing",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument(
         "--db", default="quality_complaint_bench_batch", help="database to create"
     )
+    parser.add_argument(
+        "--database",
+        help="an existing database with quality_complaint installed, left as it "
+        "was (everything is rolled back)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("PGHOST", "127.0.0.1")
     os.environ.setdefault("PGUSER", "root")
-    db = args.db
-    print("Installing the database...", flush=True)
-    install(db, "quality_complaint")
+    lines, repeats = (20000, 1) if args.quick else (args.lines, 3)
+    db = args.database or args.db
+    if not args.database:
+        print("Installing the database...", flush=True)
+        install(db, "quality_complaint")
     config.parse_config(
         [
             f"--addons-path={addons_path()}",
@@ -625,8 +779,10 @@ def main():
             "--log-level=warn",
         ]
     )
+    # one transaction, rolled back at the end: detection commits nothing
+    threading.current_thread().testing = True
     rng = random.Random(42)
-    rows = []
+    rows, incremental = [], None
     try:
         registry = odoo.modules.registry.Registry(db)
         with registry.cursor() as cr:
@@ -635,44 +791,42 @@ def main():
             print("Generating products, lots, customers, deliveries...", flush=True)
             fixtures = generate_fixtures(env)
             total = 0
-            for size in (args.lines // 10, args.lines):
+            sizes = (lines,) if args.quick else (lines // 10, lines)
+            for size in sizes:
                 total += insert_complaints(
                     env, fixtures, size - total if total else size, rng, hot=not total
                 )
-                cr.commit()
-                # warm the database and Odoo caches, then measure both sides
-                # alternately, three times, and keep the medians: the machine
-                # is shared and noisy
-                measure_hand_written(env)
-                measure_detection(env)
-                hand_runs, detection_runs = [], []
-                for _repeat in range(3):
-                    hand_runs.append(measure_hand_written(env))
-                    detection_runs.append(measure_detection(env))
-                hand_seconds, found = sorted(hand_runs, key=lambda r: r[0])[1]
-                seconds, queries, per_rule = sorted(detection_runs, key=lambda r: r[0])[
-                    1
-                ]
-                cr.rollback()
-                rows.append((total, seconds, queries, hand_seconds, per_rule, found))
+                age_history(env)
+                rows.append((total, measure_size(env, repeats)))
                 print(f"{total} lines measured", flush=True)
+            incremental = measure_incremental(env, fixtures, rng, repeats)
+            cr.rollback()
     finally:
-        if not args.keep:
-            odoo.sql_db.close_all()
+        odoo.sql_db.close_all()
+        if not args.keep and not args.database:
             subprocess.run(["dropdb", "--if-exists", db], check=False)
     print()
     print(
-        f"| complaint lines | detection ({len(HAND_WRITTEN)} rules): s | SQL queries "
-        "| hand-written GROUP BY: s | ratio | issues per rule | same groups |"
+        f"| complaint lines | hand-written GROUP BY: s | full run from scratch: s "
+        f"| queries | ratio | weekly run, issues there: s | queries | ratio "
+        f"| issues per rule ({len(HAND_WRITTEN)} rules) | same groups |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | --- | --- |")
-    for total, seconds, queries, hand_seconds, per_rule, found in rows:
-        same = all(per_rule[xmlid] == found[xmlid] for xmlid in HAND_WRITTEN)
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+    agree = True
+    for total, figures in rows:
+        found, per_rule = figures["found"], figures["per_rule"]
+        same = all(
+            per_rule[xmlid] == found[xmlid] == figures["steady_rule"][xmlid]
+            for xmlid in HAND_WRITTEN
+        )
+        agree = agree and same
         print(
-            f"| {total} | {seconds:.2f} | {queries} | {hand_seconds:.2f} | "
-            f"{seconds / hand_seconds:.2f}x | "
-            f"{', '.join(str(len(keys)) for keys in per_rule.values())} "
-            f"(hand-written: {', '.join(str(len(k)) for k in found.values())}) | "
+            f"| {total} | {figures['hand']:.2f} | {figures['scratch']:.2f} | "
+            f"{figures['scratch_queries']} | "
+            f"{figures['scratch'] / figures['hand']:.2f}x | {figures['steady']:.2f} | "
+            f"{figures['steady_queries']} | "
+            f"{figures['steady'] / figures['hand']:.2f}x | "
+            f"{', '.join(str(len(keys)) for keys in per_rule.values())} | "
             f"{'yes' if same else 'NO'} |"
         )
         for xmlid in HAND_WRITTEN:
@@ -681,6 +835,18 @@ def main():
                     f"  {xmlid}: only detected {per_rule[xmlid] - found[xmlid]}, "
                     f"only hand-written {found[xmlid] - per_rule[xmlid]}"
                 )
+    print()
+    print(
+        f"Hourly run after 1,000 new lines, at {rows[-1][0]} lines: "
+        f"{incremental['hourly']:.2f} s, {incremental['hourly_queries']} queries; "
+        f"the weekly run on the same data {incremental['weekly']:.2f} s, "
+        f"{incremental['weekly_queries']} queries: "
+        f"{100 * incremental['hourly'] / incremental['weekly']:.1f} %; the weekly "
+        f"run {'changes nothing' if incremental['same'] else 'CHANGES ISSUES'} "
+        "the hourly one left."
+    )
+    if not (agree and incremental["same"]):
+        sys.exit("Detection and its references disagree (see above).")
 
 
 if __name__ == "__main__":

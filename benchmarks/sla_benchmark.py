@@ -2,12 +2,19 @@
 """SLA benchmark: quality_complaint against OCA helpdesk_mgmt_sla, in one run.
 
     python3 benchmarks/sla_benchmark.py [--sizes 1000 10000 50000] [--plan 10000]
+    python3 benchmarks/sla_benchmark.py --quick [--database DB]
 
-Needs Odoo 18.0 importable and PostgreSQL (as for scripts/test). It creates two
-databases (dropped at the end unless --keep): one with quality_complaint, one
-with helpdesk_mgmt_sla (the two cannot share a database: both add `sla_ids` and
-`sla_deadline` to helpdesk.ticket). Tickets and milestones are bulk-inserted
-with SQL; what is measured goes through the ORM.
+Needs Odoo 18.0 importable and PostgreSQL (as for scripts/test); it installs
+its reference, OCA helpdesk_mgmt_sla, from PyPI when it is missing. It creates
+two databases (dropped at the end unless --keep): one with quality_complaint
+(or uses --database, rolled back), one with helpdesk_mgmt_sla (the two cannot
+share a database: both add `sla_ids` and `sla_deadline` to helpdesk.ticket).
+Tickets and milestones are bulk-inserted with SQL; what is measured goes
+through the ORM. Both sides plan the same complaints on the same calendar: the
+script checks that they give the same deadlines.
+
+--quick (500 complaints, no SLA check) is what the test command runs: it
+asserts only that the deadlines agree, never a time.
 
 Measured, wall time and SQL queries:
 - planning: deadlines (3 milestones each, 40 h week calendar with a public
@@ -173,9 +180,16 @@ def bench_quality_complaint(db, sizes, plan_size):
             quality_phase="'intake'",
         )
         seconds, queries, _ = measure(tickets._sla_sync)
-        planned = env["quality.complaint.sla"].search_count([])
-        assert planned == 3 * plan_size, planned
+        planned = env["quality.complaint.sla"].search_read(
+            [("ticket_id", "in", tickets.ids)], ["ticket_id", "milestone", "deadline"]
+        )
+        assert len(planned) == 3 * plan_size, len(planned)
+        numbers = dict(zip(tickets.ids, tickets.mapped("number"), strict=True))
         results["plan"] = (plan_size, seconds, queries)
+        results["deadlines"] = {
+            (numbers[sla["ticket_id"][0]], sla["milestone"]): sla["deadline"]
+            for sla in planned
+        }
         Sla = env["quality.complaint.sla"]
         policy = env.ref("quality_complaint.quality_sla_policy_major_response")
         multi_policies = (
@@ -302,8 +316,12 @@ def bench_reference(db, sizes, plan_size):
             )
         tickets = insert_tickets(env, team, stages[0], plan_size)
         seconds, queries, _ = measure(tickets.set_sla)
-        assert env["helpdesk.ticket.sla"].search_count([]) == 3 * plan_size
+        lines = env["helpdesk.ticket.sla"].search([])
+        assert len(lines) == 3 * plan_size, len(lines)
         results["plan"] = (plan_size, seconds, queries)
+        results["deadlines"] = {
+            (line.ticket_id.number, line.sla_id.name): line.deadline for line in lines
+        }
         for size in sizes:
             cr.execute("DELETE FROM helpdesk_ticket_sla")
             cr.execute("DELETE FROM helpdesk_ticket")
@@ -340,11 +358,54 @@ def bench_reference(db, sizes, plan_size):
     return results
 
 
+def ensure_reference():
+    """helpdesk_mgmt_sla, from PyPI like the addon's OCA dependencies (with
+    --no-deps: its only other requirement is Odoo); stop with one line when it
+    cannot be had."""
+    from odoo.modules.module import get_module_path
+
+    config.parse_config([f"--addons-path={addons_path()}"])
+    if get_module_path("helpdesk_mgmt_sla", display_warning=False):
+        return
+    print("Installing the reference, OCA helpdesk_mgmt_sla, from PyPI...", flush=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "odoo-addon-helpdesk_mgmt_sla==18.0.*",
+        ],
+        check=False,
+    )
+    config.parse_config([f"--addons-path={addons_path()}"])
+    if result.returncode or not get_module_path(
+        "helpdesk_mgmt_sla", display_warning=False
+    ):
+        sys.exit(
+            "The reference is missing: OCA helpdesk_mgmt_sla 18.0 (pip install "
+            "--no-deps odoo-addon-helpdesk_mgmt_sla) could not be installed."
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--plan", type=int, default=10000)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="plan 500 complaints, no SLA check: compare the deadlines, time nothing",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--database",
+        help="an existing database with quality_complaint installed, left as it "
+        "was (everything is rolled back)",
+    )
     parser.add_argument(
         "--no-reference",
         action="store_true",
@@ -353,9 +414,14 @@ def main():
     args = parser.parse_args()
     os.environ.setdefault("PGHOST", "127.0.0.1")
     os.environ.setdefault("PGUSER", "root")
-    ours, reference = "quality_complaint_bench_sla", "quality_complaint_bench_sla_ref"
-    print("Installing the two databases...", flush=True)
-    install(ours, "quality_complaint")
+    sizes, plan_size = ([], 500) if args.quick else (args.sizes, args.plan)
+    ours = args.database or "quality_complaint_bench_sla"
+    reference = "quality_complaint_bench_sla_ref"
+    if not args.no_reference:
+        ensure_reference()
+    print("Installing the databases...", flush=True)
+    if not args.database:
+        install(ours, "quality_complaint")
     if not args.no_reference:
         install(reference, "helpdesk_mgmt_sla")
     config.parse_config(
@@ -367,14 +433,15 @@ def main():
         ]
     )
     try:
-        mine = bench_quality_complaint(ours, args.sizes, args.plan)
+        mine = bench_quality_complaint(ours, sizes, plan_size)
         ref = None
         if not args.no_reference:
-            ref = bench_reference(reference, args.sizes, args.plan)
+            ref = bench_reference(reference, sizes, plan_size)
     finally:
+        odoo.sql_db.close_all()
         if not args.keep:
-            odoo.sql_db.close_all()
-            subprocess.run(["dropdb", "--if-exists", ours], check=False)
+            if not args.database:
+                subprocess.run(["dropdb", "--if-exists", ours], check=False)
             subprocess.run(["dropdb", "--if-exists", reference], check=False)
     count, seconds, queries = mine["plan"]
     print()
@@ -382,6 +449,7 @@ def main():
     print("| | wall time (s) | SQL queries |")
     print("| --- | ---: | ---: |")
     print(f"| quality_complaint `_sla_sync()` | {seconds:.2f} | {queries} |")
+    same = None
     if ref:
         _count, ref_seconds, ref_queries = ref["plan"]
         print(f"| helpdesk_mgmt_sla `set_sla()` | {ref_seconds:.2f} | {ref_queries} |")
@@ -389,22 +457,40 @@ def main():
             f"| ratio (reference / ours) | {ref_seconds / seconds:.1f}x | "
             f"{ref_queries / max(queries, 1):.1f}x |"
         )
-    print()
-    print("SLA check, one run over N running milestones:")
-    print(
-        "| N | none due: s | none due: queries | 1,000 due: s | 1,000 due: queries "
-        "| 1,000 due, 3 per complaint: s | queries | ratio 3 per complaint / 1 "
-        "| reference recompute: s | reference: queries |"
-    )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for size in args.sizes:
-        idle_s, idle_q, due_s, due_q, multi_s, multi_q = mine[size]
-        ref_s, ref_q = ref[size] if ref else (float("nan"), "-")
+        different = {
+            key: (deadline, ref["deadlines"].get(key))
+            for key, deadline in mine["deadlines"].items()
+            if ref["deadlines"].get(key) != deadline
+        }
+        same = not different and len(mine["deadlines"]) == len(ref["deadlines"])
         print(
-            f"| {size} | {idle_s:.3f} | {idle_q} | {due_s:.2f} | {due_q} | "
-            f"{multi_s:.2f} | {multi_q} | {multi_s / due_s:.2f}x | "
-            f"{ref_s:.2f} | {ref_q} |"
+            f"Deadlines: {len(mine['deadlines'])} planned, "
+            + (
+                "the same as helpdesk_mgmt_sla's."
+                if same
+                else f"{len(different)} DIFFERENT from helpdesk_mgmt_sla's, e.g. "
+                f"{list(different.items())[:3]}"
+            )
         )
+    if sizes:
+        print()
+        print("SLA check, one run over N running milestones:")
+        print(
+            "| N | none due: s | none due: queries | 1,000 due: s | 1,000 due: "
+            "queries | 1,000 due, 3 per complaint: s | queries | ratio 3 per "
+            "complaint / 1 | reference recompute: s | reference: queries |"
+        )
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for size in sizes:
+            idle_s, idle_q, due_s, due_q, multi_s, multi_q = mine[size]
+            ref_s, ref_q = ref[size] if ref else (float("nan"), "-")
+            print(
+                f"| {size} | {idle_s:.3f} | {idle_q} | {due_s:.2f} | {due_q} | "
+                f"{multi_s:.2f} | {multi_q} | {multi_s / due_s:.2f}x | "
+                f"{ref_s:.2f} | {ref_q} |"
+            )
+    if same is False:
+        sys.exit("The deadlines differ from the reference's (see above).")
 
 
 if __name__ == "__main__":

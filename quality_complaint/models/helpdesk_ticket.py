@@ -2,6 +2,7 @@
 # severity, warranty, who services it) and the one create/write of all concerns.
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import create_index
 
 from ..tools import action_open_records
 from .quality_complaint_line import WARRANTY_STATES
@@ -103,6 +104,17 @@ class HelpdeskTicket(models.Model):
         "distributors and direct customers, the distributor that sold to them for "
         "sub-distributors and end users.",
     )
+
+    def init(self):
+        super().init()
+        # The hourly batch detection reads the complaints changed since its
+        # last run (re-activated, no longer rejected).
+        create_index(
+            self.env.cr,
+            "helpdesk_ticket_write_date_index",
+            self._table,
+            ["write_date"],
+        )
 
     @api.depends("team_id.is_quality_team")
     def _compute_is_quality_complaint(self):

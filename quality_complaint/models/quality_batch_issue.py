@@ -5,7 +5,7 @@ import psycopg2
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, float_compare, mute_logger
 
 _logger = logging.getLogger(__name__)
 
@@ -589,6 +589,13 @@ class QualityBatchIssue(models.Model):
                     )
                     updated |= issue
                     newly_linked[issue.id] |= new_tickets
+                elif any(
+                    float_compare(issue[fname], value, precision_digits=4)
+                    for fname, value in figures.items()
+                ):
+                    # the same lines, corrected quantities or installed base
+                    issue.write(figures)
+                    updated |= issue
                 continue
             ended = ended_by_key.get(key)
             if ended and group["last_line_date"] <= ended:

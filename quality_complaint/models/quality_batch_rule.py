@@ -65,6 +65,9 @@ COMPARISONS = {">=": SQL(">="), ">": SQL(">")}
 MAX_DAYS = 3650
 MAX_MONTHS = 120
 INSTALLED_BASE_MAX = 1_000_000_000
+# An incremental detection reads again the changes of the last hour before
+# the previous run's start: they may have been committed after it read.
+DETECTION_OVERLAP = timedelta(hours=1)
 
 
 class QualityBatchRule(models.Model):
@@ -251,32 +254,64 @@ class QualityBatchRule(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _cron_detect(self):
-        """Run every active rule; each rule is committed on its own, and a rule
-        that fails is logged and skipped."""
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        rules = self.search([])
-        for done, rule in enumerate(rules, start=1):
-            try:
-                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                    rule._detect()
-            except CONCURRENT_ERRORS:
-                # another run changed the same issues meanwhile: it did the work
-                _logger.info(
-                    "Batch detection: rule %s skipped, another detection run is "
-                    "updating its issues (the next run completes it)",
-                    rule.id,
-                )
-            except Exception:
-                _logger.exception("Batch detection: rule %s failed, skipped", rule.id)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(rules) - done)
-            if auto_commit:
-                # One rule's issues are kept even if a later rule fails.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+    def _cron_detect(self, full=False):
+        """Run every active rule, company by company, each rule committed on
+        its own; a rule that fails is logged and skipped.
 
-    def _detect(self):
+        The hourly run is incremental: it looks only at the groups that lines
+        created or changed since the company's last complete run can have
+        pushed over a threshold, and at the open issues. What else raises a
+        ratio (returns, deliveries leaving the installed-base period) waits
+        for the weekly full run (`full`), as does the button of a rule. A
+        company's mark moves only when all its rules ran: a crashed or failed
+        run is redone by the next one, nothing is missed.
+        """
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        # the run's start, before any line is read (the mark it leaves)
+        started = self.env.cr.now()
+        rules = self.search([])
+        done = 0
+        for company, company_rules in rules.grouped("company_id").items():
+            since = None
+            if not full and company.sudo().quality_detection_since:
+                # lines committed by transactions still open when the last run
+                # read are dated before its start: read again their margin
+                since = company.sudo().quality_detection_since - DETECTION_OVERLAP
+            complete = True
+            for rule in company_rules:
+                try:
+                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                        rule._detect(since=since)
+                except CONCURRENT_ERRORS:
+                    # another run changed the same issues meanwhile: it did the
+                    # work
+                    _logger.info(
+                        "Batch detection: rule %s skipped, another detection run "
+                        "is updating its issues (the next run completes it)",
+                        rule.id,
+                    )
+                    complete = False
+                except Exception:
+                    _logger.exception(
+                        "Batch detection: rule %s failed, skipped", rule.id
+                    )
+                    complete = False
+                done += 1
+                self.env["ir.cron"]._notify_progress(
+                    done=done, remaining=len(rules) - done
+                )
+                if auto_commit:
+                    # One rule's issues are kept even if a later rule fails.
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+            if complete:
+                company.sudo().quality_detection_since = started
+                if auto_commit:
+                    self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    def _detect(self, since=None):
         """Find the groups over the threshold and raise or update their issues.
 
+        :param since: only the groups touched since then (see _query_groups)
         :return: {"groups": int, "created": issues, "updated": issues}
         """
         self.ensure_one()
@@ -284,13 +319,21 @@ class QualityBatchRule(models.Model):
         # language, whoever runs it (the cron's user, a manager)
         rule = self.with_context(lang=self.company_id._get_quality_note_lang())
         return rule.env["quality.batch.issue"]._sync_rule_groups(
-            rule, rule._query_groups()
+            rule, rule._query_groups(since=since)
         )
 
-    def _query_groups(self):
-        """The groups of complaint lines over this rule's threshold, in one
-        query (the installed base included).
+    def _query_groups(self, since=None):
+        """The groups of complaint lines over this rule's threshold: one
+        aggregate query (the installed base included), then one lookup of the
+        lines of the groups over the threshold.
 
+        The quantities are summed over all the lines, as a hand-written
+        GROUP BY would; only the few groups over the threshold read their
+        lines again, by their keys, for their complaints and line ids.
+
+        :param since: a datetime, for an incremental run: only the groups a
+            line created or changed since then (or whose complaint changed),
+            and the groups of the rule's open issues
         :return: list of dicts with the key fields, `qty`, `installed_base`,
                  `ratio`, `line_ids`, `ticket_ids`, `last_line_date` and
                  `staff_registered` (a complaint of the group was registered
@@ -299,12 +342,19 @@ class QualityBatchRule(models.Model):
         self.ensure_one()
         keys = SCOPE_KEYS[self.scope]
         today = fields.Date.context_today(self)
+
+        def columns(alias, key_names=keys, coalesce=False):
+            return SQL(", ").join(
+                SQL(
+                    "COALESCE(%s, 0)" if coalesce and key in OPTIONAL_KEYS else "%s",
+                    SQL.identifier(alias, LINE_COLUMNS[key] if alias == "l" else key),
+                )
+                for key in key_names
+            )
+
         line_key = SQL(", ").join(
             SQL("l.%s AS %s", SQL.identifier(LINE_COLUMNS[key]), SQL.identifier(key))
             for key in keys
-        )
-        group_key = SQL(", ").join(
-            SQL.identifier("l", LINE_COLUMNS[key]) for key in keys
         )
         conditions = [
             SQL("l.company_id = %s", self.company_id.id),
@@ -335,6 +385,38 @@ class QualityBatchRule(models.Model):
                     [f"{path}%" for path in self.categ_ids.mapped("parent_path")],
                 )
             )
+        touched_cte, touched_filter = SQL(), []
+        if since:
+            # a group can only newly cross a threshold when one of its lines
+            # was added or changed, or its complaint (re-activated, no longer
+            # rejected); the open issues' groups are refreshed too
+            touched_cte = SQL(
+                """
+                touched AS (
+                    SELECT %(line_keys)s
+                      FROM quality_complaint_line l
+                      JOIN helpdesk_ticket t ON t.id = l.ticket_id
+                     WHERE %(conditions)s AND l.write_date >= %(since)s
+                     UNION
+                    SELECT %(line_keys)s
+                      FROM helpdesk_ticket t
+                      JOIN quality_complaint_line l ON l.ticket_id = t.id
+                     WHERE %(conditions)s AND t.write_date >= %(since)s
+                     UNION
+                    SELECT %(issue_keys)s
+                      FROM quality_batch_issue i
+                     WHERE i.rule_id = %(rule)s
+                       AND i.state NOT IN ('closed', 'dismissed')
+                ),""",
+                line_keys=columns("l", coalesce=True),
+                issue_keys=columns("i", coalesce=True),
+                conditions=SQL(" AND ").join(conditions),
+                since=since,
+                rule=self.id,
+            )
+            touched_filter = [
+                SQL("(%s) IN (SELECT * FROM touched)", columns("l", coalesce=True))
+            ]
         needs_base = (
             self.threshold_type == "ratio"
             or self.min_installed_base
@@ -359,30 +441,23 @@ class QualityBatchRule(models.Model):
         base_cte, base_join = (
             self._installed_base_sql(keys) if needs_base else (SQL(), SQL())
         )
-        query = SQL(
+        aggregate = SQL(
             """
-            WITH groups AS (
-                SELECT %(line_key)s,
-                       SUM(l.quantity) AS qty,
-                       ARRAY_AGG(l.id ORDER BY l.id) AS line_ids,
-                       ARRAY_AGG(DISTINCT l.ticket_id) AS ticket_ids,
-                       MAX(l.create_date) AS last_line_date,
-                       BOOL_OR(NOT COALESCE(t.filed_by_customer, FALSE)
-                               OR COALESCE(t.has_left_intake, FALSE))
-                           AS staff_registered
+            WITH %(touched_cte)s groups AS (
+                SELECT %(line_key)s, SUM(l.quantity) AS qty
                   FROM quality_complaint_line l
                   JOIN helpdesk_ticket t ON t.id = l.ticket_id
                  WHERE %(conditions)s
               GROUP BY %(group_key)s
             )%(base_cte)s
-            SELECT g.*, %(installed)s AS installed_base,
-                   %(ratio)s AS ratio
+            SELECT g.*, %(installed)s AS installed_base, %(ratio)s AS ratio
               FROM groups g %(base_join)s
              WHERE %(where)s
             """,
+            touched_cte=touched_cte,
             line_key=line_key,
-            conditions=SQL(" AND ").join(conditions),
-            group_key=group_key,
+            conditions=SQL(" AND ").join(conditions + touched_filter),
+            group_key=columns("l"),
             base_cte=base_cte,
             installed=installed,
             ratio=(
@@ -408,8 +483,56 @@ class QualityBatchRule(models.Model):
             self.env["res.partner"].flush_model(
                 ["commercial_partner_id", "state_id", "country_id"]
             )
-        self.env.cr.execute(query)
-        return self.env.cr.dictfetchall()
+        self.env.cr.execute(aggregate)
+        groups = self.env.cr.dictfetchall()
+        if not groups:
+            return groups
+        # the lines of the few groups over the threshold, by their keys given
+        # as values: an index lookup (joining the aggregate back, the planner
+        # cannot know how few they are and reads every line again)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT %(key_columns)s,
+                       ARRAY_AGG(l.id ORDER BY l.id) AS line_ids,
+                       ARRAY_AGG(DISTINCT l.ticket_id) AS ticket_ids,
+                       MAX(l.create_date) AS last_line_date,
+                       BOOL_OR(NOT COALESCE(t.filed_by_customer, FALSE)
+                               OR COALESCE(t.has_left_intake, FALSE))
+                           AS staff_registered
+                  FROM quality_complaint_line l
+                  JOIN helpdesk_ticket t ON t.id = l.ticket_id
+                 WHERE %(conditions)s AND (%(coalesced)s) IN (VALUES %(values)s)
+              GROUP BY %(group_key)s
+                """,
+                key_columns=SQL(", ").join(
+                    SQL(
+                        "%s AS %s",
+                        SQL.identifier("l", LINE_COLUMNS[key]),
+                        SQL.identifier(key),
+                    )
+                    for key in keys
+                ),
+                conditions=SQL(" AND ").join(conditions),
+                coalesced=columns("l", coalesce=True),
+                values=SQL(", ").join(
+                    SQL(
+                        "(%s)",
+                        SQL(", ").join(
+                            SQL("%s::int4", group[key] or 0) for key in keys
+                        ),
+                    )
+                    for group in groups
+                ),
+                group_key=columns("l"),
+            )
+        )
+        lines_by_key = {
+            tuple(row[key] for key in keys): row for row in self.env.cr.dictfetchall()
+        }
+        for group in groups:
+            group.update(lines_by_key[tuple(group[key] for key in keys)])
+        return groups
 
     def _installed_base_sql(self, keys):
         """CTE and join of the installed base: units delivered to customers net of

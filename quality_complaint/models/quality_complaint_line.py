@@ -176,6 +176,13 @@ class QualityComplaintLine(models.Model):
             ["component_id", "date"],
             where="component_id IS NOT NULL",
         )
+        # The hourly detection reads the lines changed since its last run.
+        create_index(
+            self.env.cr,
+            "quality_complaint_line_write_date_index",
+            self._table,
+            ["write_date"],
+        )
 
     @api.depends("lot_id")
     def _compute_product_id(self):

@@ -26,6 +26,13 @@ class ResCompany(models.Model):
         number_max=1024,
         help="Largest photo, PDF or video a customer may attach on the portal.",
     )
+    quality_detection_since = fields.Datetime(
+        string="Batch Detection Mark",
+        readonly=True,
+        copy=False,
+        help="Start of the last complete batch detection run of the company: the "
+        "hourly run looks at the complaints changed since then.",
+    )
     quality_quarantine_location_id = fields.Many2one(
         comodel_name="stock.location",
         string="Complaint Returns Location",

@@ -27,3 +27,4 @@ from . import test_batch_portal
 from . import test_mail_intake
 from . import test_zh_cn_screens
 from . import test_trip_ups
+from . import test_batch_incremental

@@ -266,10 +266,10 @@ class TestBatchDetection(QualityComplaintCommon):
 
         original = QualityBatchRule._detect
 
-        def concurrent_update(rule):
+        def concurrent_update(rule, **kwargs):
             if rule == self.rule_lot:
                 raise psycopg2.errors.SerializationFailure("concurrent update")
-            return original(rule)
+            return original(rule, **kwargs)
 
         with (
             patch.object(QualityBatchRule, "_detect", concurrent_update),
@@ -286,10 +286,10 @@ class TestBatchDetection(QualityComplaintCommon):
         self._complain(self.lot_b, 5)
         original = QualityBatchRule._query_groups
 
-        def query(rule):
+        def query(rule, **kwargs):
             if rule == self.rule_small:
                 raise ValueError("broken rule")
-            return original(rule)
+            return original(rule, **kwargs)
 
         with patch.object(QualityBatchRule, "_query_groups", query):
             self.env["quality.batch.rule"]._cron_detect()

@@ -358,14 +358,18 @@ def bench_reference(db, sizes, plan_size):
     return results
 
 
+def reference_installed():
+    return any(
+        os.path.isfile(os.path.join(path, "helpdesk_mgmt_sla", "__manifest__.py"))
+        for path in addons_path().split(",")
+    )
+
+
 def ensure_reference():
     """helpdesk_mgmt_sla, from PyPI like the addon's OCA dependencies (with
     --no-deps: its only other requirement is Odoo); stop with one line when it
     cannot be had."""
-    from odoo.modules.module import get_module_path
-
-    config.parse_config([f"--addons-path={addons_path()}"])
-    if get_module_path("helpdesk_mgmt_sla", display_warning=False):
+    if reference_installed():
         return
     print("Installing the reference, OCA helpdesk_mgmt_sla, from PyPI...", flush=True)
     result = subprocess.run(
@@ -381,10 +385,7 @@ def ensure_reference():
         ],
         check=False,
     )
-    config.parse_config([f"--addons-path={addons_path()}"])
-    if result.returncode or not get_module_path(
-        "helpdesk_mgmt_sla", display_warning=False
-    ):
+    if result.returncode or not reference_installed():
         sys.exit(
             "The reference is missing: OCA helpdesk_mgmt_sla 18.0 (pip install "
             "--no-deps odoo-addon-helpdesk_mgmt_sla) could not be installed."
@@ -416,7 +417,8 @@ def main():
     os.environ.setdefault("PGUSER", "root")
     sizes, plan_size = ([], 500) if args.quick else (args.sizes, args.plan)
     ours = args.database or "quality_complaint_bench_sla"
-    reference = "quality_complaint_bench_sla_ref"
+    # named after ours: two runs at once (CI of two checkouts) do not collide
+    reference = f"{ours}_sla_ref"
     if not args.no_reference:
         ensure_reference()
     print("Installing the databases...", flush=True)

@@ -23,11 +23,14 @@ from . import stock_move
 from . import quality_sla_policy
 from . import quality_complaint_sla
 from . import quality_batch_rule
+from . import quality_batch_rule_query
 from . import quality_batch_issue
 from . import quality_batch_issue_review
 from . import quality_batch_issue_sla
 from . import stock_quant
 from . import quality_supplier_claim
+from . import quality_supplier_claim_drafting
+from . import quality_supplier_claim_documents
 from . import quality_supplier_claim_line
 from . import quality_action
 from . import stock_picking

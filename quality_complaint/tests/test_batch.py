@@ -10,6 +10,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from odoo.addons.quality_complaint.models.quality_batch_rule import QualityBatchRule
+from odoo.addons.quality_complaint.models.quality_batch_rule_query import (
+    QualityBatchRule as QualityBatchRuleQuery,
+)
 
 from .common import QualityComplaintCommon
 
@@ -284,14 +287,14 @@ class TestBatchDetection(QualityComplaintCommon):
     def test_failing_rule_does_not_stop_the_others(self):
         self.rule_lot.auto_hold_lots = False
         self._complain(self.lot_b, 5)
-        original = QualityBatchRule._query_groups
+        original = QualityBatchRuleQuery._query_groups
 
         def query(rule, **kwargs):
             if rule == self.rule_small:
                 raise ValueError("broken rule")
             return original(rule, **kwargs)
 
-        with patch.object(QualityBatchRule, "_query_groups", query):
+        with patch.object(QualityBatchRuleQuery, "_query_groups", query):
             self.env["quality.batch.rule"]._cron_detect()
         self.assertEqual(len(self._issues(self.rule_lot)), 1)
 

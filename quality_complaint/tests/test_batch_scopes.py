@@ -4,7 +4,7 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from odoo.addons.quality_complaint.models.quality_batch_issue import OPEN_ISSUE_INDEX
-from odoo.addons.quality_complaint.models.quality_batch_rule import SCOPE_KEYS
+from odoo.addons.quality_complaint.models.quality_batch_rule_query import SCOPE_KEYS
 
 from .common import QualityComplaintCommon
 

@@ -106,7 +106,7 @@ class HelpdeskTicket(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # The hourly batch detection reads the complaints changed since its
         # last run (re-activated, no longer rejected).
         create_index(
@@ -115,6 +115,7 @@ class HelpdeskTicket(models.Model):
             self._table,
             ["write_date"],
         )
+        return res
 
     @api.depends("team_id.is_quality_team")
     def _compute_is_quality_complaint(self):

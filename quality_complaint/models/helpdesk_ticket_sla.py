@@ -59,9 +59,24 @@ class HelpdeskTicket(models.Model):
         the ones not reached yet (severity, team or phase changed). Deadlines of
         all complaints are planned together."""
         Sla = self.env["quality.complaint.sla"].sudo()
-        # read as superuser once, not per complaint
-        complaints = self.sudo().filtered(lambda t: t.is_quality_complaint and t.active)
-        (self.sudo() - complaints).sla_ids._cancel_running()
+        # read as superuser once, not per complaint, and in one query, not a
+        # thousand complaints at a time (the ORM's prefetch)
+        tickets = self.sudo()
+        tickets.fetch(
+            [
+                "is_quality_complaint",
+                "active",
+                "company_id",
+                "team_id",
+                "severity",
+                "create_date",
+                "quality_phase",
+                "sla_ids",
+            ]
+        )
+        tickets.sla_ids.fetch(["milestone", "state", "reached_date", "start_date"])
+        complaints = tickets.filtered(lambda t: t.is_quality_complaint and t.active)
+        (tickets - complaints).sla_ids._cancel_running()
         if not complaints:
             return
         policies = (

@@ -244,7 +244,7 @@ class QualityComplaintSla(models.Model):
         millisecond each, which is most of the planning. The values are the
         planning's own (plain stored columns, `met_pct` given); the SQL
         constraints hold as in a create, and the timed records' SLA status is
-        recomputed by the ORM as after a create.
+        computed as after a create, then stored in one UPDATE.
 
         :param vals_list: [{column: value}] with the keys of PLANNED_COLUMNS
         :return: the new milestones
@@ -282,9 +282,7 @@ class QualityComplaintSla(models.Model):
             model = self.env[self._fields[link].comodel_name]
             records = model.browse({vals[link] for vals in vals_list if vals.get(link)})
             if records:
-                records.invalidate_recordset(["sla_ids"])
-                for fname in ("sla_status", "sla_deadline"):
-                    self.env.add_to_compute(model._fields[fname], records)
+                records.sudo()._store_sla_figures()
         return slas
 
     @api.model

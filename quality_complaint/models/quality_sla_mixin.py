@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 SLA_STATUSES = [
     ("on_track", "On Track"),
@@ -39,57 +40,86 @@ class QualitySlaMixin(models.AbstractModel):
         "sla_ids.deadline",
     )
     def _compute_sla_status(self):
-        """From the milestones not cancelled, in one aggregate query for all
-        the records: planning thousands of complaints recomputes them all."""
+        figures = self._get_sla_figures()
+        for record in self:
+            record.sla_status, record.sla_deadline = figures[record.id]
+
+    def _get_sla_figures(self):
+        """The SLA status and next deadline of each record, from its milestones
+        not cancelled: the worst of those still to reach, the earliest running
+        deadline. Saved records are read in one aggregate query, whatever
+        their number (planning thousands of complaints recomputes them all).
+
+        :return: {record id: (status, deadline)}
+        """
         link = self._fields["sla_ids"].inverse_name
         saved = self.filtered(lambda record: isinstance(record.id, int))
-        figures = defaultdict(lambda: {"open": set(), "deadline": False, "any": False})
+        open_states, deadlines, timed = defaultdict(set), {}, set()
+
+        def count(record_id, state, at_risk, reached, deadline):
+            timed.add(record_id)
+            if reached or state not in ("running", "breached"):
+                return
+            open_states[record_id].add(
+                "at_risk" if state == "running" and at_risk else state
+            )
+            if state == "running" and (
+                record_id not in deadlines or deadline < deadlines[record_id]
+            ):
+                deadlines[record_id] = deadline
+
         if saved:
-            for record, state, at_risk, reached, count, deadline in self.env[
+            for record, state, at_risk, reached, deadline in self.env[
                 "quality.complaint.sla"
             ]._read_group(
                 [(link, "in", saved.ids), ("state", "!=", "cancelled")],
                 [link, "state", "is_at_risk", "reached_date:day"],
-                ["__count", "deadline:min"],
+                ["deadline:min"],
             ):
-                entry = figures[record.id]
-                entry["any"] = entry["any"] or bool(count)
-                if reached or state not in ("running", "breached"):
-                    continue
-                entry["open"].add(
-                    "at_risk" if state == "running" and at_risk else state
-                )
-                if state == "running" and (
-                    not entry["deadline"] or deadline < entry["deadline"]
-                ):
-                    entry["deadline"] = deadline
+                count(record.id, state, at_risk, reached, deadline)
         for record in self - saved:
             # a record being edited: its milestones in memory
-            entry = figures[record.id]
             for sla in record.sla_ids.filtered(lambda s: s.state != "cancelled"):
-                entry["any"] = True
-                if sla.reached_date or sla.state not in ("running", "breached"):
-                    continue
-                entry["open"].add(
-                    "at_risk"
-                    if sla.state == "running" and sla.is_at_risk
-                    else sla.state
+                count(
+                    record.id, sla.state, sla.is_at_risk, sla.reached_date, sla.deadline
                 )
-                if sla.state == "running" and (
-                    not entry["deadline"] or sla.deadline < entry["deadline"]
-                ):
-                    entry["deadline"] = sla.deadline
+        figures = {}
         for record in self:
-            entry = figures[record.id]
-            record.sla_deadline = entry["deadline"]
-            if "breached" in entry["open"]:
-                record.sla_status = "breached"
-            elif "at_risk" in entry["open"]:
-                record.sla_status = "at_risk"
-            elif entry["open"]:
-                record.sla_status = "on_track"
+            states = open_states[record.id]
+            if "breached" in states:
+                status = "breached"
+            elif "at_risk" in states:
+                status = "at_risk"
+            elif states:
+                status = "on_track"
             else:
-                record.sla_status = "done" if entry["any"] else False
+                status = "done" if record.id in timed else False
+            figures[record.id] = (status, deadlines.get(record.id, False))
+        return figures
+
+    def _store_sla_figures(self):
+        """Compute and store the SLA status of these saved records in one
+        UPDATE, after their milestones were written in bulk (the ORM's flush
+        writes a hundred records a query)."""
+        figures = self._get_sla_figures()
+        ids = list(figures)
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE %(table)s AS record
+                   SET sla_status = figures.status, sla_deadline = figures.deadline
+                  FROM unnest(%(ids)s::int4[], %(statuses)s::varchar[],
+                              %(deadlines)s::timestamp[])
+                       AS figures(id, status, deadline)
+                 WHERE record.id = figures.id
+                """,
+                table=SQL.identifier(self._table),
+                ids=ids,
+                statuses=[figures[i][0] or None for i in ids],
+                deadlines=[figures[i][1] or None for i in ids],
+            )
+        )
+        self.invalidate_recordset(["sla_ids", "sla_status", "sla_deadline"])
 
     @api.depends("sla_deadline")
     def _compute_sla_countdown(self):

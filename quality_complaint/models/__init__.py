@@ -25,6 +25,8 @@ from . import quality_complaint_sla
 from . import quality_batch_rule
 from . import quality_batch_rule_query
 from . import quality_batch_issue
+from . import quality_batch_issue_containment
+from . import quality_batch_issue_detection
 from . import quality_batch_issue_review
 from . import quality_batch_issue_sla
 from . import stock_quant

@@ -260,7 +260,7 @@ class TestBatchDetection(QualityComplaintCommon):
         }
         models = "odoo.addons.quality_complaint.models"
         with self.assertLogs(
-            f"{models}.quality_batch_issue", level=logging.INFO
+            f"{models}.quality_batch_issue_detection", level=logging.INFO
         ) as logs:
             self.assertFalse(self.Issue._create_without_duplicates([vals]))
         self.assertEqual(len(logs.records), 1, logs.output)

@@ -53,6 +53,7 @@
         "views/quality_action_views.xml",
         "views/quality_supplier_claim_views.xml",
         "views/quality_complaint_digest_views.xml",
+        "views/quality_batch_issue_bulletin_views.xml",
         "views/portal_templates.xml",
         "views/portal_batch_report_templates.xml",
         "views/helpdesk_ticket_views.xml",

@@ -27,6 +27,8 @@ from . import quality_batch_rule_query
 from . import quality_batch_issue
 from . import quality_batch_issue_review
 from . import quality_batch_issue_sla
+from . import quality_batch_issue_bulletin
+from . import quality_batch_issue_progress_bulletin
 from . import stock_quant
 from . import quality_supplier_claim
 from . import quality_supplier_claim_drafting

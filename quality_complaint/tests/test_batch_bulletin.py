@@ -153,7 +153,7 @@ class TestAlertBulletin(BatchBulletinCommon):
         mail_en = mails.filtered(lambda m: m.recipient_ids == self.alert_en)
         self.assertIn("质量预警通报", mail_zh.subject)
         self.assertIn("质量预警通报", str(mail_zh.body_html))
-        self.assertIn("不良现象", str(mail_zh.body_html))
+        self.assertIn("故障现象", str(mail_zh.body_html))
         self.assertNotIn("Held lots", str(mail_zh.body_html))
         self.assertIn("Quality alert", mail_en.subject)
         self.assertIn("Held lots", str(mail_en.body_html))

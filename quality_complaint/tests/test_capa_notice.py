@@ -57,7 +57,9 @@ class CapaNoticeCommon(QualityComplaintCommon):
     def _notice_form(self, record, user=None):
         action = record.with_user(user or self.engineer).action_create_capa_notice()
         return Form(
-            self.Notice.with_user(user or self.engineer).with_context(action["context"])
+            self.Notice.with_user(user or self.engineer).with_context(
+                **action["context"]
+            )
         )
 
     def _notice(self, **vals):
@@ -333,7 +335,7 @@ class TestCapaNoticePdf(CapaNoticeCommon, HttpCase):
         text = self._text(notice, lang="zh_CN")
         for expected in (
             "纠正预防通知书",
-            "遏制措施",
+            "围堵措施",
             "要求的纠正预防措施",
             notice.name,
         ):

@@ -316,7 +316,7 @@ class TestProgressBulletin(BatchBulletinCommon):
             "350.00",
         ):
             self.assertIn(expected, body)
-        rows = body.split('class="o_bulletin_actions">')[1].split("</tr>")
+        rows = body.split('class="o_bulletin_actions"')[1].split("</tr>")
         [overdue_row] = [row for row in rows if overdue.name in row]
         [on_time_row] = [row for row in rows if on_time.name in row]
         self.assertIn("Overdue", overdue_row)

@@ -29,6 +29,11 @@ from . import quality_batch_issue_containment
 from . import quality_batch_issue_detection
 from . import quality_batch_issue_review
 from . import quality_batch_issue_sla
+from . import quality_batch_issue_bulletin
+from . import quality_batch_issue_progress_bulletin
+from . import quality_capa_notice
+from . import quality_batch_issue_capa
+from . import helpdesk_ticket_capa
 from . import stock_quant
 from . import quality_supplier_claim
 from . import quality_supplier_claim_drafting

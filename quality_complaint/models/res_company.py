@@ -12,6 +12,22 @@ class ResCompany(models.Model):
         number_max=365,
         help="Days the vendor has to answer a supplier claim once it is sent.",
     )
+    quality_capa_answer_days = fields.Integer(
+        string="CAPA Notice Answer (Days)",
+        default=10,
+        number_max=365,
+        help="Days the responsible party has to answer a corrective and "
+        "preventive action notice once it is sent.",
+    )
+    quality_alert_partner_ids = fields.Many2many(
+        comodel_name="res.partner",
+        relation="res_company_quality_alert_partner_rel",
+        column1="company_id",
+        column2="partner_id",
+        string="Quality Alert List",
+        help="Who receives the quality alert bulletin when a batch problem is "
+        "confirmed: users (by their contact) and outside partners.",
+    )
     quality_portal_max_quantity = fields.Integer(
         string="Portal Quantity Cap",
         default=10,
@@ -54,6 +70,17 @@ class ResCompany(models.Model):
                     self.env._(
                         "%(company)s: the portal quantity cap and upload size are "
                         "at least 1.",
+                        company=company.name,
+                    )
+                )
+
+    @api.constrains("quality_capa_answer_days")
+    def _check_quality_capa_answer_days(self):
+        for company in self:
+            if company.quality_capa_answer_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: a CAPA notice is answered in at least 1 day.",
                         company=company.name,
                     )
                 )

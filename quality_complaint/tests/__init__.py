@@ -28,3 +28,5 @@ from . import test_mail_intake
 from . import test_zh_cn_screens
 from . import test_trip_ups
 from . import test_batch_incremental
+from . import test_batch_bulletin
+from . import test_capa_notice

@@ -105,15 +105,19 @@ class QualityReplacementPlanLine(models.Model):
         groups="rma.rma_group_user_own",
     )
     rma_count = fields.Integer(
-        string="RMA Count", compute="_compute_rma_progress", store=True
+        string="RMA Count", compute="_compute_rma_progress", store=True, precompute=True
     )
     rma_finished_count = fields.Integer(
-        string="RMAs Finished", compute="_compute_rma_progress", store=True
+        string="RMAs Finished",
+        compute="_compute_rma_progress",
+        store=True,
+        precompute=True,
     )
     progress = fields.Float(
         string="Progress (%)",
         compute="_compute_rma_progress",
         store=True,
+        precompute=True,
         aggregator="avg",
         help="RMAs finished per RMA of the customer (cancelled ones left out).",
     )

@@ -74,6 +74,7 @@
         "data/spreadsheet_dashboard_data.xml",
         "report/quality_complaint_reports.xml",
         "report/quality_supplier_claim_report.xml",
+        "report/quality_replacement_plan_report.xml",
         "data/mail_template_data.xml",
         "views/quality_complaint_menus.xml",
     ],
@@ -82,6 +83,7 @@
     "demo": [
         "demo/quality_complaint_demo.xml",
         "demo/quality_complaint_demo_batch_report.xml",
+        "demo/quality_replacement_plan_demo.xml",
         "demo/quality_complaint_demo_lang.xml",
     ],
     "assets": {

@@ -504,3 +504,27 @@ class TestReplacementPlan(QualityComplaintCommon):
 
 # Queries of action_create_replacement_plan, the same for 2 or 6 customers.
 QUERIES = 33
+
+
+@tagged("post_install", "-at_install")
+class TestReplacementPlanDemo(QualityComplaintCommon):
+    def test_demo_plan_in_progress_with_open_rmas(self):
+        lot_a = self.env.ref(
+            "quality_complaint.lot_wp500_a_demo", raise_if_not_found=False
+        )
+        if not lot_a:
+            self.skipTest("installed without demo data")
+        plan = self.env["quality.replacement.plan"].search(
+            [("batch_issue_id.lot_id", "=", lot_a.id)]
+        )
+        self.assertEqual(len(plan), 1)
+        self.assertEqual(plan.batch_issue_id.state, "confirmed")
+        self.assertEqual(plan.state, "in_progress")
+        self.assertEqual(plan.review_ids.status, "approved")
+        distributor = self.env.ref("quality_complaint.partner_distributor_demo")
+        line = plan.line_ids.filtered(lambda line: line.partner_id == distributor)
+        self.assertEqual(line.units_delivered, 12)
+        self.assertEqual(line.decision, "replace_failed")
+        self.assertTrue(line.rma_ids)
+        self.assertTrue(all(rma.state == "confirmed" for rma in plan.rma_ids))
+        self.assertLess(plan.progress, 100)

@@ -61,7 +61,10 @@ class QualityReplacementPlan(models.Model):
         required=True,
         readonly=True,
         index=True,
-        ondelete="restrict",
+        # A plan belongs to its issue. The ORM never deletes either once the
+        # issue was confirmed (the only issues with plans): no restrict here,
+        # which would only stop raw SQL clean-ups (benchmarks).
+        ondelete="cascade",
         check_company=True,
     )
     product_id = fields.Many2one(related="batch_issue_id.product_id")

@@ -16,7 +16,8 @@ class Rma(models.Model):
         index="btree_not_null",
         readonly=True,
         copy=False,
-        ondelete="restrict",
+        # the ORM deletes no line of a plan carried out (see the plan line)
+        ondelete="set null",
         help="The customer of the replacement plan this RMA carries out.",
     )
     replacement_plan_id = fields.Many2one(

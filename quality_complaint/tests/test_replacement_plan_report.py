@@ -8,7 +8,6 @@ from . import test_report_pdf
 from .common import QualityComplaintCommon
 
 PDF_TOOLS = test_report_pdf.PDF_TOOLS
-_Pdf = test_report_pdf.TestReportPdf  # its helpers; a private name: not collected
 
 PLAN = "quality_complaint.action_report_replacement_plan"
 
@@ -19,14 +18,14 @@ class TestReplacementPlanReport(QualityComplaintCommon, HttpCase):
     pdftotext, in English and Simplified Chinese (as tests/test_report_pdf.py
     does for the other reports)."""
 
-    _pdf = _Pdf._pdf
-    _text = _Pdf._text
-    _fonts = _Pdf._fonts
-    _pages = _Pdf._pages
-    _page_count = _Pdf._page_count
-    _lang_zh = _Pdf._lang_zh
-    _assert_header_and_footer = _Pdf._assert_header_and_footer
-    _file_name = _Pdf._file_name
+    _pdf = test_report_pdf.TestReportPdf._pdf
+    _text = test_report_pdf.TestReportPdf._text
+    _fonts = test_report_pdf.TestReportPdf._fonts
+    _pages = test_report_pdf.TestReportPdf._pages
+    _page_count = test_report_pdf.TestReportPdf._page_count
+    _lang_zh = test_report_pdf.TestReportPdf._lang_zh
+    _assert_header_and_footer = test_report_pdf.TestReportPdf._assert_header_and_footer
+    _file_name = test_report_pdf.TestReportPdf._file_name
 
     @classmethod
     def setUpClass(cls):
@@ -83,7 +82,10 @@ class TestReplacementPlanReport(QualityComplaintCommon, HttpCase):
         text = self._text(pdf)
         for expected in (
             "批量退换货申请表",
-            "客户",
+            # the column headings (客户 prints with the glyph of 戶 in Noto CJK)
+            "发货数量",
+            "保修期内数量",
+            "投诉数量",
             "更换故障机",
             "审批",
             self.plan.name,

@@ -267,55 +267,13 @@ class HelpdeskTicket(models.Model):
         """The RMA operation set for the remedy type (RMA > Configuration >
         Operations, "Complaint Remedy")."""
         self.ensure_one()
-        remedy = dict(self._fields["remedy_type"]._description_selection(self.env)).get(
-            self.remedy_type, ""
-        )
-        if self.remedy_type not in RMA_REMEDY_TYPES:
-            raise UserError(
-                self.env._(
-                    "A remedy of type %(remedy)s sends no goods back or out: it is "
-                    "not carried out by RMAs (a compensation is credited with a "
-                    "credit note).",
-                    remedy=remedy,
-                )
-            )
-        operation = self.env["rma.operation"].search(
-            [("quality_remedy_type", "=", self.remedy_type)], limit=1
-        )
-        if not operation:
-            raise UserError(
-                self.env._(
-                    "No RMA operation carries out remedies of type %(remedy)s: set "
-                    "one in RMA > Configuration > Operations (Complaint Remedy).",
-                    remedy=remedy,
-                )
-            )
-        return operation
+        return self.env["rma.operation"]._get_quality_operation(self.remedy_type)
 
     def _get_rma_location(self):
-        """The company's quality quarantine location, which must lie inside
-        the RMA location of one of its warehouses: rma receives there, through
-        that warehouse's RMA route. None set: rma's own default location."""
+        """The company's quality quarantine location (see
+        res.company._get_quality_rma_location)."""
         self.ensure_one()
-        location = self.company_id.quality_quarantine_location_id
-        if location and not self.env["stock.warehouse"].search_count(
-            [
-                ("company_id", "=", self.company_id.id),
-                ("rma_loc_id", "parent_of", location.id),
-            ],
-            limit=1,
-        ):
-            raise UserError(
-                self.env._(
-                    "The complaint returns location %(location)s of %(company)s is "
-                    "not inside the RMA location of one of its warehouses: RMAs "
-                    "cannot receive there. Move it under a warehouse's RMA "
-                    "location, or choose another one in the settings.",
-                    location=location.display_name,
-                    company=self.company_id.name,
-                )
-            )
-        return location
+        return self.company_id._get_quality_rma_location()
 
     def _prepare_rma_vals(self, line, operation, location):
         """The RMA of one complaint line: the customer's commercial partner,

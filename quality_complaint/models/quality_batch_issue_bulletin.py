@@ -165,9 +165,9 @@ class QualityBatchIssue(models.Model):
         """The figures of the progress bulletin of each issue, read for all
         the issues at once (a fixed number of queries, whatever their number).
 
-        The template shows a section per key. `replacement_plans` is filled by
-        the replacement plans: a list of dicts with `name`, `state` (label)
-        and `progress` (text); empty, the section is left out.
+        The template shows a section per key; `replacement_plans` (the
+        issue's replacement plans, filled in quality_batch_issue_replacement.py)
+        is left out when empty.
 
         :return: {issue id: values of quality_batch_issue_progress_mail}
         """

@@ -18,6 +18,9 @@ class QualityTierApprovalMixin(models.AbstractModel):
     _state_from = ["draft", "to_approve"]
     _state_to = ["approved"]
     _tier_validation_manual_config = True
+    # the state a refused review leaves the record in; a model without a
+    # rejected state takes "draft" (its reviews stay, for the record)
+    _tier_rejected_state = "rejected"
     # tier.review refuses direct writes of the reviews of these models
     _quality_guarded_reviews = True
 
@@ -84,13 +87,13 @@ class QualityTierApprovalMixin(models.AbstractModel):
             lambda r: r.review_ids and r[self._state_field] in self._state_from
         )
         by_state = {"to_approve": self.browse(), "approved": self.browse()}
-        by_state["rejected"] = self.browse()
+        by_state[self._tier_rejected_state] = self.browse()
         for record in reviewed:
             status = record.validation_status
             if status == "validated":
                 by_state["approved"] |= record
             elif status == "rejected":
-                by_state["rejected"] |= record
+                by_state[self._tier_rejected_state] |= record
             else:
                 by_state["to_approve"] |= record
         with self._workflow_writes():

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class ResCompany(models.Model):
@@ -90,3 +90,31 @@ class ResCompany(models.Model):
         (batch detection, SLA check, e-mail intake): the company's, not the
         one of the user who happens to run the job."""
         return self[:1].partner_id.lang or self.env.lang or "en_US"
+
+    def _get_quality_rma_location(self):
+        """The company's quality quarantine location, which must lie inside
+        the RMA location of one of its warehouses: rma receives there, through
+        that warehouse's RMA route. None set: rma's own default location.
+
+        :return: stock.location record, possibly empty
+        """
+        self.ensure_one()
+        location = self.quality_quarantine_location_id
+        if location and not self.env["stock.warehouse"].search_count(
+            [
+                ("company_id", "=", self.id),
+                ("rma_loc_id", "parent_of", location.id),
+            ],
+            limit=1,
+        ):
+            raise UserError(
+                self.env._(
+                    "The complaint returns location %(location)s of %(company)s is "
+                    "not inside the RMA location of one of its warehouses: RMAs "
+                    "cannot receive there. Move it under a warehouse's RMA "
+                    "location, or choose another one in the settings.",
+                    location=location.display_name,
+                    company=self.name,
+                )
+            )
+        return location

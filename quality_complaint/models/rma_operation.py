@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .helpdesk_ticket_remedy import REMEDY_TYPES, RMA_REMEDY_TYPES
 
@@ -23,3 +24,35 @@ class RmaOperation(models.Model):
             "Each complaint remedy type is carried out by one RMA operation.",
         ),
     ]
+
+    @api.model
+    def _get_quality_operation(self, remedy_type):
+        """The operation that carries out remedies of `remedy_type` (a
+        complaint's remedy, a replacement plan's decision).
+
+        :return: rma.operation record
+        """
+        remedy = dict(
+            self.env["helpdesk.ticket"]
+            ._fields["remedy_type"]
+            ._description_selection(self.env)
+        ).get(remedy_type, "")
+        if remedy_type not in RMA_REMEDY_TYPES:
+            raise UserError(
+                self.env._(
+                    "A remedy of type %(remedy)s sends no goods back or out: it is "
+                    "not carried out by RMAs (a compensation is credited with a "
+                    "credit note).",
+                    remedy=remedy,
+                )
+            )
+        operation = self.search([("quality_remedy_type", "=", remedy_type)], limit=1)
+        if not operation:
+            raise UserError(
+                self.env._(
+                    "No RMA operation carries out remedies of type %(remedy)s: set "
+                    "one in RMA > Configuration > Operations (Complaint Remedy).",
+                    remedy=remedy,
+                )
+            )
+        return operation

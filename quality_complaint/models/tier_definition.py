@@ -7,5 +7,9 @@ class TierDefinition(models.Model):
     @api.model
     def _get_tier_validation_model_names(self):
         res = super()._get_tier_validation_model_names()
-        res += ["helpdesk.ticket", "quality.supplier.claim"]
+        res += [
+            "helpdesk.ticket",
+            "quality.supplier.claim",
+            "quality.replacement.plan",
+        ]
         return res

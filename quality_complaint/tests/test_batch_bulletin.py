@@ -324,29 +324,6 @@ class TestProgressBulletin(BatchBulletinCommon):
         # the replacement plans are not given yet: no section
         self.assertNotIn("o_bulletin_replacement", body)
 
-    def test_replacement_plans_from_the_hook(self):
-        issue = self._confirmed()
-        values = type(issue)._get_progress_bulletin_values
-
-        def with_plans(issues):
-            result = values(issues)
-            for issue_values in result.values():
-                issue_values["replacement_plans"] = [
-                    {
-                        "name": "RP/2026/0001",
-                        "state": "In Progress",
-                        "progress": "2 / 5",
-                    }
-                ]
-            return result
-
-        with patch.object(type(issue), "_get_progress_bulletin_values", with_plans):
-            sent = self.Bulletin._send_progress_bulletins(WEEK)
-        body = str(sent.mail_ids.body_html)
-        self.assertIn("o_bulletin_replacement", body)
-        self.assertIn("RP/2026/0001", body)
-        self.assertIn("2 / 5", body)
-
     def test_progress_bulletin_in_chinese(self):
         self._lang_zh()
         self.follower.lang = "zh_CN"

@@ -81,6 +81,12 @@ def main():
         )
         shot(
             page,
+            "/odoo/action-quality_complaint.quality_replacement_plan_action",
+            "screenshot_replacement_plan.png",
+            click=".o_data_row td.o_data_cell",
+        )
+        shot(
+            page,
             f"/odoo/dashboards?dashboard_id={dashboard}",
             "screenshot_dashboard.png",
             wait=6000,

@@ -32,6 +32,7 @@ from . import quality_batch_issue_sla
 from . import quality_batch_issue_bulletin
 from . import quality_batch_issue_progress_bulletin
 from . import quality_capa_notice
+from . import quality_capa_notice_source_mixin
 from . import quality_batch_issue_capa
 from . import helpdesk_ticket_capa
 from . import quality_batch_issue_replacement

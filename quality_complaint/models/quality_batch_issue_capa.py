@@ -1,12 +1,12 @@
 # The corrective and preventive action notices of a batch problem (§5.6.2 of
 # the procedure): drafting one from the problem, and the smart button.
-from odoo import api, fields, models
-
-from ..tools import action_open_records
+from odoo import fields, models
 
 
 class QualityBatchIssue(models.Model):
-    _inherit = "quality.batch.issue"
+    _name = "quality.batch.issue"
+    _inherit = ["quality.batch.issue", "quality.capa.notice.source.mixin"]
+    _capa_notice_link = "batch_issue_id"
 
     capa_notice_ids = fields.One2many(
         comodel_name="quality.capa.notice",
@@ -18,34 +18,3 @@ class QualityBatchIssue(models.Model):
         compute="_compute_capa_notice_count",
         groups="quality_complaint.group_quality_complaint_user",
     )
-
-    @api.depends("capa_notice_ids")
-    def _compute_capa_notice_count(self):
-        counts = dict(
-            self.env["quality.capa.notice"]._read_group(
-                [("batch_issue_id", "in", self.ids)], ["batch_issue_id"], ["__count"]
-            )
-        )
-        for issue in self:
-            issue.capa_notice_count = counts.get(issue, 0)
-
-    def action_create_capa_notice(self):
-        """A draft notice to the party responsible for the problem."""
-        self.ensure_one()
-        action = self.env["ir.actions.actions"]._for_xml_id(
-            "quality_complaint.quality_capa_notice_action"
-        )
-        action.update(
-            views=[(False, "form")],
-            context={
-                "default_batch_issue_id": self.id,
-                "default_company_id": self.company_id.id,
-            },
-        )
-        return action
-
-    def action_view_capa_notices(self):
-        self.ensure_one()
-        return action_open_records(
-            self.capa_notice_ids, "quality_complaint.quality_capa_notice_action"
-        )

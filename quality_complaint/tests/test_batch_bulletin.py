@@ -2,7 +2,7 @@ from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
@@ -263,6 +263,19 @@ class TestProgressBulletin(BatchBulletinCommon):
         self.assertEqual(by_issue[issue_b].mail_ids.recipient_ids, self.follower_b)
         self.assertEqual(by_issue[issue_b].company_id, self.company_b)
         self.assertIn("Purifiers West", str(by_issue[issue_b].mail_ids.body_html))
+
+    def test_managers_read_only_their_companies_bulletins(self):
+        issue_a = self._confirmed()
+        issue_b = self._confirmed(company=self.company_b, followers=self.follower_b)
+        sent = self.Bulletin._send_progress_bulletins(WEEK)
+        self.assertEqual(sent.issue_id, issue_a | issue_b)
+        as_manager = self.Bulletin.with_user(self.manager)
+        # the manager works in the first company only
+        self.assertNotIn(self.company_b, self.manager.company_ids)
+        self.assertEqual(as_manager.search([("id", "in", sent.ids)]).issue_id, issue_a)
+        # and customer service reads none (managers' log)
+        with self.assertRaises(AccessError):
+            self.Bulletin.with_user(self.cs_user).search([])
 
     def test_progress_bulletin_content(self):
         issue = self._confirmed(containment="<p>Lot held and sorted</p>")

@@ -453,3 +453,108 @@ class TestHardeningRpc(HttpCase, QualityComplaintCommon):
         )
         action.invalidate_recordset()
         self.assertEqual(str(action.date_deadline), "2099-01-01")
+
+    # ------------------------------------------------------------
+    # The batch procedure's part 2 (issue 15), the same ways
+    # ------------------------------------------------------------
+
+    def _plan_and_notice(self):
+        issue = self.env["quality.batch.issue"].create(
+            {
+                "rule_id": self.env.ref("quality_complaint.quality_batch_rule_lot").id,
+                "company_id": self.company.id,
+                "product_id": self.product.id,
+                "lot_id": self.lot_a.id,
+            }
+        )
+        issue.with_user(self.manager).action_confirm()
+        plan = self.env["quality.replacement.plan"].create(
+            {
+                "batch_issue_id": issue.id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "partner_id": self.distributor.id,
+                            "units_delivered": 4,
+                            "units_complained": 2,
+                            "decision": "replace_failed",
+                        }
+                    )
+                ],
+            }
+        )
+        notice = self.env["quality.capa.notice"].create(
+            {
+                "batch_issue_id": issue.id,
+                "responsible_type": "production",
+                "user_id": self.engineer.id,
+            }
+        )
+        return issue, plan, notice
+
+    def test_plan_notice_and_alert_states_written_directly_are_refused(self):
+        issue, plan, notice = self._plan_and_notice()
+        for model, record, values in (
+            ("quality.replacement.plan", plan, {"state": "approved"}),
+            ("quality.replacement.plan", plan, {"state": "in_progress"}),
+            ("quality.capa.notice", notice, {"state": "answered"}),
+            ("quality.batch.issue", issue, {"alert_sent_date": "2026-01-01 08:00:00"}),
+        ):
+            with self.subTest(model=model, values=values):
+                before = record.read(list(values))[0]
+                self.assertRefused(
+                    self._rpc("qc_manager", model, "write", record.ids, values),
+                    "changes only through its buttons",
+                )
+                record.invalidate_recordset()
+                self.assertEqual(record.read(list(values))[0], before)
+
+    def test_nan_and_huge_plan_figures_in_json_are_refused(self):
+        _issue, plan, _notice = self._plan_and_notice()
+        line = plan.line_ids
+        for field, value in (
+            ("units_delivered", float("nan")),
+            ("units_complained", float("inf")),
+            ("cost_estimate", 1e15),
+        ):
+            with self.subTest(field=field, value=value):
+                outcome = self._rpc(
+                    "qc_engineer",
+                    "quality.replacement.plan.line",
+                    "write",
+                    line.ids,
+                    {field: value},
+                )
+                self.assertEqual(outcome[0], "error", outcome)
+                line.invalidate_recordset()
+                self.assertEqual(line.units_delivered, 4)
+                self.assertEqual(line.units_complained, 2)
+        self.assertEqual(plan.state, "draft")
+
+    def test_portal_reads_no_plan_notice_or_bulletin(self):
+        _issue, plan, notice = self._plan_and_notice()
+        portal = new_test_user(
+            self.env,
+            login="qc_rpc_portal",
+            groups="base.group_portal",
+            partner_id=self.env["res.partner"]
+            .create({"name": "Portal Buyer", "parent_id": self.distributor.id})
+            .id,
+        )
+        self.assertTrue(portal.share)
+        for model, ids in (
+            ("quality.replacement.plan", plan.ids),
+            ("quality.replacement.plan.line", plan.line_ids.ids),
+            ("quality.capa.notice", notice.ids),
+            ("quality.batch.issue.progress.bulletin", []),
+        ):
+            with self.subTest(model=model):
+                self.assertRefused(
+                    self._rpc("qc_rpc_portal", model, "search_read", [], ["id"]),
+                    "You are not allowed to access",
+                )
+                if ids:
+                    self.assertRefused(
+                        self._rpc("qc_rpc_portal", model, "read", ids, ["id"]),
+                        "You are not allowed to access",
+                    )

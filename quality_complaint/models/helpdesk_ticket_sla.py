@@ -87,8 +87,17 @@ class HelpdeskTicket(models.Model):
         now = fields.Datetime.now()
         to_create, to_replan, to_cancel = [], [], Sla
         applicable_by_key = {}  # complaints of one company, team and severity
+        # the columns a new milestone takes from its complaint, read once each
+        ticket_columns = {}
         for ticket in complaints:
-            key = (ticket.company_id, ticket.team_id, ticket.severity)
+            company, team, severity = ticket.company_id, ticket.team_id, ticket.severity
+            ticket_columns[ticket] = {
+                "ticket_id": ticket.id,
+                "company_id": company.id,
+                "team_id": team.id,
+                "severity": severity,
+            }
+            key = (company, team, severity)
             if key not in applicable_by_key:
                 applicable_by_key[key] = policies._get_applicable(ticket)
             applicable = applicable_by_key[key]
@@ -127,22 +136,22 @@ class HelpdeskTicket(models.Model):
                         severity=sla.ticket_id.severity,
                     )
                 )
+        policy_columns = {
+            policy: {"policy_id": policy.id, "milestone": policy.milestone}
+            for policy in {policy for policy, _ticket, _start in to_create}
+        }
         Sla._create_planned(
             [
-                dict(
-                    planned,
-                    ticket_id=ticket.id,
-                    policy_id=policy.id,
-                    milestone=policy.milestone,
-                    start_date=start,
-                    state="running",
-                    is_at_risk=False,
+                {
+                    **planned,
+                    **ticket_columns[ticket],
+                    **policy_columns[policy],
+                    "start_date": start,
+                    "state": "running",
+                    "is_at_risk": False,
                     # given, not computed: no second UPDATE of every new milestone
-                    met_pct=0.0,
-                    company_id=ticket.company_id.id,
-                    team_id=ticket.team_id.id,
-                    severity=ticket.severity,
-                )
+                    "met_pct": 0.0,
+                }
                 for (policy, ticket, start), planned in zip(
                     to_create, values[len(to_replan) :], strict=True
                 )

@@ -9,6 +9,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.tools import SQL, create_index, format_datetime, split_every
 
+from ..tools import sql_array
 from .quality_defect_type import SEVERITIES
 from .quality_sla_policy import MILESTONES
 
@@ -137,11 +138,12 @@ class QualityComplaintSla(models.Model):
         """
         by_calendar = defaultdict(list)
         own_calendars = {}  # the records' calendars, asked once per record
-        hours = {}  # the policies' hours, read once per policy
+        hours, calendars = {}, {}  # the policies' hours and calendar, read once
         for index, (policy, record, _start) in enumerate(plans):
             if policy not in hours:
                 hours[policy] = (policy.hours, policy.hours * policy.at_risk_pct / 100)
-            calendar = policy.calendar_id
+                calendars[policy] = policy.calendar_id
+            calendar = calendars[policy]
             if not calendar:
                 if record not in own_calendars:
                     own_calendars[record] = policy._get_calendar(record)
@@ -251,8 +253,15 @@ class QualityComplaintSla(models.Model):
         """
         if not vals_list:
             return self.browse()
-        for vals in vals_list:
-            self._check_numbers(vals)
+        # the numbers of the planning are few distinct values: check each once
+        numbers = {
+            (column, vals.get(column))
+            for vals in vals_list
+            for column, sql_type in self.PLANNED_COLUMNS.items()
+            if sql_type == "float8"
+        }
+        for column, value in numbers:
+            self._check_numbers({column: value})
         now, uid = self.env.cr.now(), self.env.uid
         columns = list(self.PLANNED_COLUMNS)
         rows = self.env.execute_query(
@@ -268,10 +277,9 @@ class QualityComplaintSla(models.Model):
                 uid=uid,
                 now=now,
                 arrays=SQL(", ").join(
-                    SQL(
-                        "%s::%s[]",
+                    sql_array(
                         [self._planned_value(vals, column) for vals in vals_list],
-                        SQL(self.PLANNED_COLUMNS[column]),
+                        self.PLANNED_COLUMNS[column],
                     )
                     for column in columns
                 ),

@@ -5,6 +5,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import sql_array
+
 SLA_STATUSES = [
     ("on_track", "On Track"),
     ("at_risk", "At Risk"),
@@ -108,15 +110,14 @@ class QualitySlaMixin(models.AbstractModel):
                 """
                 UPDATE %(table)s AS record
                    SET sla_status = figures.status, sla_deadline = figures.deadline
-                  FROM unnest(%(ids)s::int4[], %(statuses)s::varchar[],
-                              %(deadlines)s::timestamp[])
+                  FROM unnest(%(ids)s, %(statuses)s, %(deadlines)s)
                        AS figures(id, status, deadline)
                  WHERE record.id = figures.id
                 """,
                 table=SQL.identifier(self._table),
-                ids=ids,
-                statuses=[figures[i][0] or None for i in ids],
-                deadlines=[figures[i][1] or None for i in ids],
+                ids=sql_array(ids, "int4"),
+                statuses=sql_array([figures[i][0] or None for i in ids], "varchar"),
+                deadlines=sql_array([figures[i][1] or None for i in ids], "timestamp"),
             )
         )
         self.invalidate_recordset(["sla_ids", "sla_status", "sla_deadline"])

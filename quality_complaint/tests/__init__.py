@@ -30,3 +30,4 @@ from . import test_trip_ups
 from . import test_batch_incremental
 from . import test_batch_bulletin
 from . import test_capa_notice
+from . import test_sql_array

@@ -7,7 +7,7 @@ from collections import defaultdict
 import psycopg2
 
 from odoo import Command, api, models
-from odoo.tools import float_compare, mute_logger
+from odoo.tools import SQL, float_compare, mute_logger
 
 from .quality_batch_issue import CLOSED_STATES, KEY_FIELDS, OPEN_ISSUE_INDEX
 
@@ -35,6 +35,9 @@ class QualityBatchIssue(models.Model):
                     ended_by_key[key] = ended
             else:
                 open_by_key[key] = issue
+        linked = Issue.browse(
+            issue.id for issue in open_by_key.values()
+        )._get_linked_ids()
         updated, to_create, newly_linked = Issue, [], defaultdict(set)
         # A group only of complaints customers filed (portal, e-mail) and staff
         # have not taken in yet holds no lot by itself.
@@ -50,8 +53,9 @@ class QualityBatchIssue(models.Model):
             }
             issue = open_by_key.get(key)
             if issue:
-                new_tickets = set(group["ticket_ids"]) - set(issue.ticket_ids.ids)
-                if new_tickets or set(group["line_ids"]) != set(issue.line_ids.ids):
+                linked_lines, linked_tickets = linked[issue.id]
+                new_tickets = set(group["ticket_ids"]) - linked_tickets
+                if new_tickets or set(group["line_ids"]) != linked_lines:
                     issue.write(
                         dict(
                             figures,
@@ -106,6 +110,37 @@ class QualityBatchIssue(models.Model):
             to_hold._hold_lots()
             to_hold.lots_auto_held = True
         return {"groups": len(groups), "created": created, "updated": updated}
+
+    def _get_linked_ids(self):
+        """The complaint lines and complaints each of these issues is linked
+        to, from the link tables in one query (not through the ORM's reads of
+        the two many2many fields, which join their records for each rule).
+
+        :return: {issue id: (set of line ids, set of complaint ids)}
+        """
+        if not self:
+            return {}
+        self.flush_recordset(["line_ids", "ticket_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT i.id,
+                       ARRAY(SELECT r.line_id
+                               FROM quality_batch_issue_complaint_line_rel r
+                              WHERE r.issue_id = i.id),
+                       ARRAY(SELECT r.ticket_id
+                               FROM quality_batch_issue_helpdesk_ticket_rel r
+                              WHERE r.issue_id = i.id)
+                  FROM quality_batch_issue i
+                 WHERE i.id = ANY(%s)
+                """,
+                self.ids,
+            )
+        )
+        return {
+            issue_id: (set(line_ids), set(ticket_ids))
+            for issue_id, line_ids, ticket_ids in rows
+        }
 
     def _create_without_duplicates(self, vals_list):
         """Create issues; one that another detection created meanwhile (unique

@@ -176,6 +176,22 @@ class QualityComplaintLine(models.Model):
             ["component_id", "date"],
             where="component_id IS NOT NULL",
         )
+        # The hourly detection sums the lines of each group a new line
+        # touched: by product and failure mode (and customer), or by
+        # component and failure mode, within the window.
+        create_index(
+            self.env.cr,
+            "quality_complaint_line_product_defect_partner_date_index",
+            self._table,
+            ["product_id", "defect_type_id", "commercial_partner_id", "date"],
+        )
+        create_index(
+            self.env.cr,
+            "quality_complaint_line_component_defect_date_index",
+            self._table,
+            ["component_id", "defect_type_id", "date"],
+            where="component_id IS NOT NULL",
+        )
         # The hourly detection reads the lines changed since its last run.
         create_index(
             self.env.cr,

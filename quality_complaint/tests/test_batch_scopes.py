@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import Command
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -282,6 +284,62 @@ class TestBatchScopes(QualityComplaintCommon):
                 groups = rule._query_groups()
             self.assertEqual(len(groups), 1, scope)
             self.assertTrue(groups[0]["installed_base"], scope)
+
+    def test_incremental_query_finds_what_the_full_one_does_in_every_scope(self):
+        """The hourly run sums each touched group on its own (its lines read
+        by the group's key): the same figures as the full aggregate, for a
+        customer without a state too, and nothing of the untouched groups."""
+        touched = self._complain(
+            self.countryside_customer, self.lot_compact, 6, self.membrane
+        )
+        untouched = self._complain(self.west_customer, self.lot_big, 6, self.pump)
+        self.env.flush_all()
+        now = self.env.cr.now()
+        # the second complaint was last written before the last run's mark
+        for table, column in (
+            ("quality_complaint_line", "ticket_id"),
+            ("helpdesk_ticket", "id"),
+        ):
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET write_date = %s WHERE %s = %s",
+                    SQL.identifier(table),
+                    now - timedelta(days=2),
+                    SQL.identifier(column),
+                    untouched.id,
+                )
+            )
+        touched_line = touched.complaint_line_ids
+
+        def figures(groups):
+            return {
+                tuple(group[key] for key in keys): (
+                    group["qty"],
+                    group["installed_base"],
+                    group["ratio"],
+                    sorted(group["line_ids"]),
+                )
+                for group in groups
+            }
+
+        for scope, keys in SCOPE_KEYS.items():
+            rule = self.Rule.create(
+                {
+                    "name": f"Any {scope}",
+                    "scope": scope,
+                    "threshold_type": "ratio",
+                    "threshold": 1,
+                    "product_ids": [Command.set(self.products.ids)],
+                }
+            )
+            with self.subTest(scope=scope):
+                full = rule._query_groups()
+                self.assertEqual(len(full), 2, "the touched and the untouched group")
+                expected = [g for g in full if touched_line.id in g["line_ids"]]
+                self.assertEqual(len(expected), 1)
+                self.assertTrue(expected[0]["installed_base"])
+                incremental = rule._query_groups(since=now - timedelta(hours=1))
+                self.assertEqual(figures(incremental), figures(expected))
 
     # ------------------------------------------------------------
     # Within warranty

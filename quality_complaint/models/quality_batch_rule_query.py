@@ -7,6 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import sql_array
+
 # Columns of the group key of each scope, in quality_complaint_line. A region
 # is the pair (state, country): the state, or the country alone (state empty)
 # for customers without a state.
@@ -180,7 +182,7 @@ class QualityBatchRule(models.Model):
             groups_sql = SQL(
                 """
                 SELECT %(touched_key)s, g.qty
-                  FROM (VALUES %(touched)s) AS k(%(key_names)s)
+                  FROM %(touched)s AS k(%(key_names)s)
             CROSS JOIN LATERAL (
                     SELECT SUM(l.quantity) AS qty
                       FROM quality_complaint_line l
@@ -197,7 +199,7 @@ class QualityBatchRule(models.Model):
                     )
                     for key in keys
                 ),
-                touched=self._key_values(touched),
+                touched=self._key_rows(touched),
                 key_names=SQL(", ").join(SQL.identifier(key) for key in keys),
                 conditions=SQL(" AND ").join(conditions),
                 coalesced=columns("l", coalesce=True),
@@ -272,7 +274,8 @@ class QualityBatchRule(models.Model):
                            AS staff_registered
                   FROM quality_complaint_line l
                   JOIN helpdesk_ticket t ON t.id = l.ticket_id
-                 WHERE %(conditions)s AND (%(coalesced)s) IN (VALUES %(values)s)
+                 WHERE %(conditions)s
+                   AND (%(coalesced)s) IN (SELECT * FROM %(values)s)
               GROUP BY %(group_key)s
                 """,
                 key_columns=SQL(", ").join(
@@ -285,7 +288,7 @@ class QualityBatchRule(models.Model):
                 ),
                 conditions=SQL(" AND ").join(conditions),
                 coalesced=columns("l", coalesce=True),
-                values=self._key_values(
+                values=self._key_rows(
                     [tuple(group[key] or 0 for key in keys) for group in groups]
                 ),
                 group_key=columns("l"),
@@ -299,12 +302,19 @@ class QualityBatchRule(models.Model):
         return groups
 
     @api.model
-    def _key_values(self, rows):
-        """Group keys as the rows of a VALUES list (an empty key part as 0,
-        as the coalesced columns compare it)."""
-        return SQL(", ").join(
-            SQL("(%s)", SQL(", ").join(SQL("%s::int4", value or 0) for value in row))
-            for row in rows
+    def _key_rows(self, rows):
+        """Group keys as a set of rows, one array per key part (an empty part
+        as 0, as the coalesced columns compare it): a few literals however
+        many groups, which the planner counts.
+
+        :param rows: non-empty list of key tuples
+        """
+        return SQL(
+            "unnest(%s)",
+            SQL(", ").join(
+                sql_array([value or 0 for value in part], "int4")
+                for part in zip(*rows, strict=True)
+            ),
         )
 
     def _installed_base_sql(self, keys):

@@ -311,7 +311,7 @@ class TestBatchScopes(QualityComplaintCommon):
             )
         touched_line = touched.complaint_line_ids
 
-        def figures(groups):
+        def figures(groups, keys):
             return {
                 tuple(group[key] for key in keys): (
                     group["qty"],
@@ -339,7 +339,7 @@ class TestBatchScopes(QualityComplaintCommon):
                 self.assertEqual(len(expected), 1)
                 self.assertTrue(expected[0]["installed_base"])
                 incremental = rule._query_groups(since=now - timedelta(hours=1))
-                self.assertEqual(figures(incremental), figures(expected))
+                self.assertEqual(figures(incremental, keys), figures(expected, keys))
 
     # ------------------------------------------------------------
     # Within warranty

@@ -42,7 +42,7 @@ import time
 from datetime import datetime, timedelta
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import config
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -422,7 +422,9 @@ def insert_complaints(env, fixtures, count, rng, hot, fresh_lot=False, written=7
         fixtures["components"],
         fixtures["product_components"],
     )
-    today = datetime.now().date()
+    # the rules' today: their user's time zone decides (the demo
+    # administrator works in Brussels)
+    today = fields.Date.context_today(env["quality.batch.rule"])
     background_lots = lots[HOT_LOTS:]
     warranties = ["in_warranty"] * 8 + ["unknown", "out_of_warranty"]
     for index in range(count):
@@ -667,7 +669,8 @@ def issue_snapshot(env):
 def measure_hand_written(env):
     """:return: (seconds, {rule xml id: {key tuple}})"""
     params = {
-        "since": datetime.now().date() - timedelta(days=90),
+        "since": fields.Date.context_today(env["quality.batch.rule"])
+        - timedelta(days=90),
         "base_since": datetime.now() - timedelta(days=36 * 30),
     }
     start = time.perf_counter()

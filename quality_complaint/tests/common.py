@@ -2,7 +2,7 @@ import re
 from contextlib import contextmanager
 from datetime import datetime, time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, freeze_time, new_test_user
 
 from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT, BaseCommon
@@ -10,6 +10,14 @@ from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT, BaseCommon
 
 class QualityComplaintCommon(BaseCommon):
     """A lot-tracked product bought from a vendor and delivered to customers."""
+
+    @staticmethod
+    def _today(records, timestamp=None):
+        """The date the code running on `records` calls today (or the date of
+        the naive UTC `timestamp`): its user's time zone decides, not the
+        machine's. The demo administrator works in Brussels: from 23:00 UTC it
+        is already tomorrow there."""
+        return fields.Date.context_today(records, timestamp)
 
     @classmethod
     def setUpClass(cls):

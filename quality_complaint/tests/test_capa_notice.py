@@ -142,7 +142,9 @@ class TestCapaNotice(CapaNoticeCommon):
         notice.answer = "<p>8D attached: heaters recalibrated</p>"
         notice.with_user(self.engineer).action_answered()
         self.assertEqual(notice.state, "answered")
-        self.assertEqual(notice.answered_date, date.today())
+        self.assertEqual(
+            notice.answered_date, self._today(notice.with_user(self.engineer))
+        )
         self.assertFalse(notice.activity_ids)
         self.assertFalse(self.Notice.search([("is_overdue", "=", True)]))
 
@@ -211,7 +213,7 @@ class TestCapaNotice(CapaNoticeCommon):
         with self.assertRaisesMessage(ValidationError, "needs the responsible user"):
             self._notice(responsible_type="design")
         with self.assertRaisesMessage(ValidationError, "in the past"):
-            self._notice(date_8d_due=date.today() - timedelta(days=1))
+            self._notice(date_8d_due=self._today(self.Notice) - timedelta(days=1))
         other = self.env["quality.action"].create(
             {
                 "name": "Another problem's action",

@@ -17,7 +17,8 @@ class TestComplaintIntake(QualityComplaintCommon):
         # helpdesk_product's product follows the first line
         self.assertEqual(ticket.product_id, self.product)
         self.assertEqual(
-            ticket.complaint_line_ids.mapped("date"), [ticket.create_date.date()] * 2
+            ticket.complaint_line_ids.mapped("date"),
+            [self._today(ticket, ticket.create_date)] * 2,
         )
 
     def test_intake_form_proposes_product_and_severity(self):

@@ -163,7 +163,7 @@ class TestInvestigation(QualityComplaintCommon):
                 "name": "Hold LOT-A everywhere",
                 "action_type": "containment",
                 "user_id": self.manager.id,
-                "date_deadline": date.today(),
+                "date_deadline": self._today(self.env["quality.action"]),
                 "batch_issue_id": issue.id,
             }
         )

@@ -27,7 +27,7 @@ class TestQualityAction(QualityComplaintCommon):
             "name": "Sort the stock of LOT-A",
             "action_type": "containment",
             "user_id": self.engineer.id,
-            "date_deadline": date.today() + timedelta(days=3),
+            "date_deadline": self._today(self.Action) + timedelta(days=3),
             "ticket_id": self.ticket.id,
             "quantity": 10,
             "lot_ids": [self.lot_a.id],
@@ -47,10 +47,12 @@ class TestQualityAction(QualityComplaintCommon):
     def test_deadline_in_the_past_is_refused_on_creation(self):
         count = self.Action.search_count([])
         with self.assertRaisesMessage(ValidationError, "is in the past"):
-            self._create_action(date_deadline=date.today() - timedelta(days=1))
+            self._create_action(
+                date_deadline=self._today(self.Action) - timedelta(days=1)
+            )
         self.assertEqual(self.Action.search_count([]), count)
         # today is fine
-        self.assertTrue(self._create_action(date_deadline=date.today()))
+        self.assertTrue(self._create_action(date_deadline=self._today(self.Action)))
 
     def test_negative_quantity_is_refused(self):
         action = self._create_action()
@@ -68,7 +70,9 @@ class TestQualityAction(QualityComplaintCommon):
         action.with_user(self.other_engineer).action_done()
         self.assertFalse(action.activity_ids)
         self.assertEqual(action.state, "done")
-        self.assertEqual(action.done_date, date.today())
+        self.assertEqual(
+            action.done_date, self._today(action.with_user(self.other_engineer))
+        )
 
     def test_verified_by_an_engineer_other_than_the_owner(self):
         action = self._create_action()
@@ -139,7 +143,7 @@ class TestQualityAction(QualityComplaintCommon):
                 {
                     "name": "x",
                     "user_id": self.production_user.id,
-                    "date_deadline": date.today(),
+                    "date_deadline": self._today(self.Action),
                 }
             )
         # Customer service creates and changes actions, does not delete them.
@@ -147,7 +151,7 @@ class TestQualityAction(QualityComplaintCommon):
             {
                 "name": "Call the installer",
                 "user_id": self.cs_user.id,
-                "date_deadline": date.today(),
+                "date_deadline": self._today(self.Action.with_user(self.cs_user)),
                 "ticket_id": self.ticket.id,
             }
         )

@@ -195,7 +195,10 @@ class TestSupplierClaim(QualityComplaintCommon):
         claim.action_submit()
         claim.with_user(self.buyer).action_send()
         self.assertEqual(claim.state, "sent")
-        self.assertEqual(claim.response_deadline, date.today() + timedelta(days=7))
+        self.assertEqual(
+            claim.response_deadline,
+            self._today(claim.with_user(self.buyer)) + timedelta(days=7),
+        )
         message = claim.message_ids.filtered(
             lambda m: m.message_type == "comment" and m.attachment_ids
         )

@@ -27,7 +27,9 @@ class TestTraceability(QualityComplaintCommon):
         ticket = self._create_complaint(lines=[(self.lot_a, 2)])
         line = ticket.complaint_line_ids
         self.assertEqual(line.delivery_picking_id, self.delivery_a)
-        self.assertEqual(line.delivery_date, self.delivery_a.date_done.date())
+        self.assertEqual(
+            line.delivery_date, self._today(line, self.delivery_a.date_done)
+        )
         self.assertEqual(line.warranty_state, "in_warranty")
         self.assertEqual(ticket.warranty_state, "in_warranty")
 

@@ -265,18 +265,23 @@ class TestBatchScopes(QualityComplaintCommon):
         self.rule_region_product._detect()
         self.assertEqual(self._issues(self.rule_region_product), issue)
 
+    def _any_group_rule(self, scope):
+        """A rule of `scope` over this test's products that any group of
+        their complaints passes (at least 1 % of its installed base)."""
+        return self.Rule.create(
+            {
+                "name": f"Any {scope}",
+                "scope": scope,
+                "threshold_type": "ratio",
+                "threshold": 1,
+                "product_ids": [Command.set(self.products.ids)],
+            }
+        )
+
     def test_one_aggregate_query_per_rule_and_scope(self):
         self._complain(self.east_customer, self.lot_big, 6, self.membrane)
         for scope in SCOPE_KEYS:
-            rule = self.Rule.create(
-                {
-                    "name": f"Any {scope}",
-                    "scope": scope,
-                    "threshold_type": "ratio",
-                    "threshold": 1,
-                    "product_ids": [Command.set(self.products.ids)],
-                }
-            )
+            rule = self._any_group_rule(scope)
             rule._query_groups()  # warms the caches (the rule's fields)
             self.env.flush_all()
             # the aggregate, then the lines of the groups over the threshold
@@ -323,15 +328,7 @@ class TestBatchScopes(QualityComplaintCommon):
             }
 
         for scope, keys in SCOPE_KEYS.items():
-            rule = self.Rule.create(
-                {
-                    "name": f"Any {scope}",
-                    "scope": scope,
-                    "threshold_type": "ratio",
-                    "threshold": 1,
-                    "product_ids": [Command.set(self.products.ids)],
-                }
-            )
+            rule = self._any_group_rule(scope)
             with self.subTest(scope=scope):
                 full = rule._query_groups()
                 self.assertEqual(len(full), 2, "the touched and the untouched group")

@@ -146,8 +146,7 @@ class QualityBatchRule(models.Model):
             # a group can only newly cross a threshold when one of its lines
             # was added or changed, or its complaint (re-activated, no longer
             # rejected); the open issues' groups are refreshed too. Their keys
-            # are read first and given as values: the aggregate then reads
-            # their lines through the key indexes, not the whole window.
+            # are read first, then given to the aggregate as arrays.
             self.env.cr.execute(
                 SQL(
                     """

@@ -20,10 +20,12 @@ from . import mail_message
 from . import helpdesk_ticket_mail
 from . import stock_lot
 from . import stock_move
+from . import stock_move_line
 from . import quality_sla_policy
 from . import quality_complaint_sla
 from . import quality_batch_rule
 from . import quality_batch_rule_query
+from . import quality_batch_installed_base
 from . import quality_batch_issue
 from . import quality_batch_issue_containment
 from . import quality_batch_issue_detection

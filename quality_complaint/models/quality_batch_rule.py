@@ -215,6 +215,16 @@ class QualityBatchRule(models.Model):
         action["context"] = {"active_test": False}
         return action
 
+    def write(self, vals):
+        result = super().write(vals)
+        if {"scope", "installed_base_months"} & vals.keys():
+            # the installed base a full run kept was counted by the old scope
+            # or over the old period
+            self.env["quality.batch.installed.base"].sudo().search(
+                [("rule_id", "in", self.ids)]
+            ).unlink()
+        return result
+
     # ------------------------------------------------------------
     # Business
     # ------------------------------------------------------------

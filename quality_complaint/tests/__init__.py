@@ -31,3 +31,4 @@ from . import test_batch_incremental
 from . import test_batch_bulletin
 from . import test_capa_notice
 from . import test_sql_array
+from . import test_batch_installed_base

@@ -284,8 +284,9 @@ class TestBatchScopes(QualityComplaintCommon):
             rule = self._any_group_rule(scope)
             rule._query_groups()  # warms the caches (the rule's fields)
             self.env.flush_all()
-            # the aggregate, then the lines of the groups over the threshold
-            with self.subTest(scope=scope), self.assertQueryCount(2):
+            # the aggregate, the installed base kept for the hourly runs, then
+            # the lines of the groups over the threshold
+            with self.subTest(scope=scope), self.assertQueryCount(3):
                 groups = rule._query_groups()
             self.assertEqual(len(groups), 1, scope)
             self.assertTrue(groups[0]["installed_base"], scope)
@@ -337,6 +338,20 @@ class TestBatchScopes(QualityComplaintCommon):
                 self.assertTrue(expected[0]["installed_base"])
                 incremental = rule._query_groups(since=now - timedelta(hours=1))
                 self.assertEqual(figures(incremental, keys), figures(expected, keys))
+                # the full run kept the base of every candidate's key: at a
+                # base of a million units, the touched group cannot pass 1 %,
+                # and the hourly run does not count it (the keys of every
+                # scope match)
+                kept = self.env["quality.batch.installed.base"].search(
+                    [("rule_id", "=", rule.id)]
+                )
+                self.assertLessEqual(
+                    {group["installed_base"] for group in full},
+                    set(kept.mapped("installed")),
+                )
+                kept.installed = 10**6
+                kept.flush_recordset()
+                self.assertFalse(rule._query_groups(since=now - timedelta(hours=1)))
 
     # ------------------------------------------------------------
     # Within warranty

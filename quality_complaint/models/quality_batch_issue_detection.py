@@ -90,11 +90,14 @@ class QualityBatchIssue(models.Model):
         created = Issue._create_without_duplicates(to_create)
         created._announce(rule)
         for issue in updated:
-            issue.ticket_ids.filtered(
-                lambda t, new=newly_linked[issue.id]: t.id in new
-            )._message_log_batch(
+            # the complaints newly linked, not read back through the issue's
+            # complaints (hundreds for a large problem)
+            new_tickets = Issue.env["helpdesk.ticket"].browse(
+                sorted(newly_linked[issue.id])
+            )
+            new_tickets._message_log_batch(
                 bodies=dict.fromkeys(
-                    newly_linked[issue.id],
+                    new_tickets.ids,
                     self.env._(
                         "Linked to batch quality problem %(issue)s.", issue=issue.name
                     ),

@@ -238,7 +238,10 @@ class QualityBatchRule(models.Model):
         created or changed since the company's last complete run can have
         pushed over a threshold, and at the open issues. What else raises a
         ratio (returns, deliveries leaving the installed-base period) waits
-        for the weekly full run (`full`), as does the button of a rule. A
+        for the weekly full run (`full`), as does the button of a rule. The
+        full run keeps the installed base of a ratio rule's groups, and the
+        hourly run counts it again only for the touched groups that can pass
+        at that base less what left it since (see `_touched_over_lower_bound`). A
         company's mark moves only when all its rules ran: a crashed or failed
         run is redone by the next one, nothing is missed.
         """

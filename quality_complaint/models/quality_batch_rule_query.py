@@ -92,132 +92,51 @@ class QualityBatchRule(models.Model):
         """
         self.ensure_one()
         keys = SCOPE_KEYS[self.scope]
-        today = fields.Date.context_today(self)
-
-        line_key = SQL(", ").join(
-            SQL("l.%s AS %s", SQL.identifier(LINE_COLUMNS[key]), SQL.identifier(key))
-            for key in keys
-        )
-        conditions = [
-            SQL("l.company_id = %s", self.company_id.id),
-            SQL("l.date >= %s", today - timedelta(days=self.window_days)),
-            SQL("t.is_quality_complaint"),
-            SQL("t.active"),
-            SQL("t.quality_phase IS DISTINCT FROM 'rejected'"),
-        ]
-        conditions += [
-            SQL("l.%s IS NOT NULL", SQL.identifier(LINE_COLUMNS[key]))
-            for key in keys
-            if key not in OPTIONAL_KEYS
-        ]
-        if self.warranty_only:
-            conditions.append(
-                SQL("l.warranty_state IS DISTINCT FROM 'out_of_warranty'")
-            )
-        if self.product_ids:
-            conditions.append(SQL("l.product_id = ANY(%s)", self.product_ids.ids))
-        if self.categ_ids:
-            conditions.append(
-                SQL(
-                    """l.product_id IN (
-                        SELECT pp.id FROM product_product pp
-                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
-                          JOIN product_category pc ON pc.id = pt.categ_id
-                         WHERE pc.parent_path LIKE ANY(%s))""",
-                    [f"{path}%" for path in self.categ_ids.mapped("parent_path")],
-                )
-            )
-        needs_base = (
-            self.threshold_type == "ratio"
-            or self.min_installed_base
-            or self.max_installed_base
-        )
-        self.env["quality.complaint.line"].flush_model()
-        self.env["helpdesk.ticket"].flush_model(
-            [
-                "is_quality_complaint",
-                "active",
-                "quality_phase",
-                "filed_by_customer",
-                "has_left_intake",
-            ]
-        )
-        if needs_base:
-            self.env["product.template"].flush_model(["complaint_component_ids"])
-            self.env["res.partner"].flush_model(
-                ["commercial_partner_id", "state_id", "country_id"]
-            )
-        groups_sql = SQL(
-            """
-            SELECT %(line_key)s, SUM(l.quantity) AS qty
-              FROM quality_complaint_line l
-              JOIN helpdesk_ticket t ON t.id = l.ticket_id
-             WHERE %(conditions)s
-          GROUP BY %(group_key)s
-            """,
-            line_key=line_key,
-            conditions=SQL(" AND ").join(conditions),
-            group_key=_key_columns("l", keys),
+        line_conditions, ticket_conditions = self._line_conditions(keys)
+        conditions = line_conditions + ticket_conditions
+        is_ratio = self.threshold_type == "ratio"
+        needs_base = is_ratio or self.min_installed_base or self.max_installed_base
+        self._flush_detection_fields(needs_base)
+        # Only the groups whose units can pass need their installed base: a
+        # units rule's threshold, or for a ratio the threshold of the least
+        # installed base the rule applies to.
+        least_units = self.threshold
+        if is_ratio:
+            least_units = self.threshold * self.min_installed_base / 100
+        base_keys = self._base_keys(keys)
+        period_start = fields.Datetime.now() - relativedelta(
+            months=self.installed_base_months
         )
         if since:
-            # a group can only newly cross a threshold when one of its lines
-            # was added or changed, or its complaint (re-activated, no longer
-            # rejected); the open issues' groups are refreshed too. Their keys
-            # are read first, then given to the aggregate as arrays.
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT %(line_keys)s, FALSE
-                      FROM quality_complaint_line l
-                      JOIN helpdesk_ticket t ON t.id = l.ticket_id
-                     WHERE %(conditions)s AND l.write_date >= %(since)s
-                     UNION
-                    SELECT %(line_keys)s, FALSE
-                      FROM helpdesk_ticket t
-                      JOIN quality_complaint_line l ON l.ticket_id = t.id
-                     WHERE %(conditions)s AND t.write_date >= %(since)s
-                     UNION
-                    SELECT %(issue_keys)s, TRUE
-                      FROM quality_batch_issue i
-                     WHERE i.rule_id = %(rule)s
-                       AND i.state NOT IN ('closed', 'dismissed')
-                    """,
-                    line_keys=_key_columns("l", keys, coalesce=True),
-                    issue_keys=_key_columns("i", keys, coalesce=True),
-                    conditions=SQL(" AND ").join(conditions),
-                    since=since,
-                    rule=self.id,
+            touched = self._touched_keys(keys, conditions, since)
+            if touched and is_ratio:
+                touched = self._touched_over_lower_bound(
+                    touched, keys, line_conditions, least_units, period_start
                 )
-            )
-            # key -> has an open issue (whose figures are always refreshed)
-            touched = {}
-            for *key, is_open in self.env.cr.fetchall():
-                touched[tuple(key)] = touched.get(tuple(key), False) or is_open
             if not touched:
                 return []
-            # the sum of each touched group on its own: an aggregate per key
-            # is not merged into the outer query, so each reads its lines
-            # through the key's index, not the whole window
+            groups_sql = self._touched_groups_sql(
+                keys, touched, line_conditions, ticket_conditions
+            )
+        else:
             groups_sql = SQL(
                 """
-                SELECT %(touched_key)s, g.qty, k.is_open
-                  FROM %(touched)s AS k(%(key_names)s, is_open)
-            CROSS JOIN LATERAL (
-                    SELECT SUM(l.quantity) AS qty
-                      FROM quality_complaint_line l
-                      JOIN helpdesk_ticket t ON t.id = l.ticket_id
-                     WHERE %(conditions)s AND (%(coalesced)s) = (%(key_columns)s)
-                    ) g
-                 WHERE g.qty IS NOT NULL
+                SELECT %(line_key)s, SUM(l.quantity) AS qty
+                  FROM quality_complaint_line l
+                  JOIN helpdesk_ticket t ON t.id = l.ticket_id
+                 WHERE %(conditions)s
+              GROUP BY %(group_key)s
                 """,
-                touched_key=_keys_of_rows(keys),
-                touched=self._key_rows(
-                    list(touched), [sql_array(list(touched.values()), "bool")]
+                line_key=SQL(", ").join(
+                    SQL(
+                        "l.%s AS %s",
+                        SQL.identifier(LINE_COLUMNS[key]),
+                        SQL.identifier(key),
+                    )
+                    for key in keys
                 ),
-                key_names=SQL(", ").join(SQL.identifier(key) for key in keys),
                 conditions=SQL(" AND ").join(conditions),
-                coalesced=_key_columns("l", keys, coalesce=True),
-                key_columns=SQL(", ").join(SQL.identifier("k", key) for key in keys),
+                group_key=_key_columns("l", keys),
             )
         installed = (
             SQL("COALESCE(b.delivered - b.returned, 0)") if needs_base else SQL("NULL")
@@ -229,33 +148,15 @@ class QualityBatchRule(models.Model):
                 where.append(SQL("%s < %s", installed, self.max_installed_base))
         measure = (
             SQL("100.0 * g.qty / NULLIF(b.delivered - b.returned, 0)")
-            if self.threshold_type == "ratio"
+            if is_ratio
             else SQL("g.qty")
         )
         where.append(
             SQL("%s %s %s", measure, COMPARISONS[self.comparison], self.threshold)
         )
-        # Only the groups whose units can pass need their installed base: a
-        # units rule's threshold, or for a ratio the threshold of the least
-        # installed base the rule applies to.
-        least_units = (
-            self.threshold * self.min_installed_base / 100
-            if self.threshold_type == "ratio"
-            else self.threshold
-        )
-        base_keys = self._base_keys(keys)
-        period_start = fields.Datetime.now() - relativedelta(
-            months=self.installed_base_months
-        )
-        if needs_base and since and self.threshold_type == "ratio":
-            groups_sql = self._groups_over_lower_bound(
-                groups_sql, keys, least_units, period_start
-            )
-            if groups_sql is None:
-                return []
         # a full run of a ratio rule keeps the installed base it found for
-        # the hourly runs (see _groups_over_lower_bound)
-        store_base = needs_base and not since and self.threshold_type == "ratio"
+        # the hourly runs (see _touched_over_lower_bound)
+        store_base = is_ratio and not since
         result = SQL(
             """
             SELECT %(group_key)s, g.qty, %(installed)s AS installed_base,
@@ -333,6 +234,137 @@ class QualityBatchRule(models.Model):
         self._add_group_lines(groups, keys, conditions)
         return groups
 
+    def _line_conditions(self, keys):
+        """The conditions a complaint line `l` counts under for this rule,
+        and those on its complaint `t`.
+
+        :return: (list of SQL, list of SQL)
+        """
+        today = fields.Date.context_today(self)
+        line_conditions = [
+            SQL("l.company_id = %s", self.company_id.id),
+            SQL("l.date >= %s", today - timedelta(days=self.window_days)),
+        ]
+        line_conditions += [
+            SQL("l.%s IS NOT NULL", SQL.identifier(LINE_COLUMNS[key]))
+            for key in keys
+            if key not in OPTIONAL_KEYS
+        ]
+        if self.warranty_only:
+            line_conditions.append(
+                SQL("l.warranty_state IS DISTINCT FROM 'out_of_warranty'")
+            )
+        if self.product_ids:
+            line_conditions.append(SQL("l.product_id = ANY(%s)", self.product_ids.ids))
+        if self.categ_ids:
+            line_conditions.append(
+                SQL(
+                    """l.product_id IN (
+                        SELECT pp.id FROM product_product pp
+                          JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                          JOIN product_category pc ON pc.id = pt.categ_id
+                         WHERE pc.parent_path LIKE ANY(%s))""",
+                    [f"{path}%" for path in self.categ_ids.mapped("parent_path")],
+                )
+            )
+        ticket_conditions = [
+            SQL("t.is_quality_complaint"),
+            SQL("t.active"),
+            SQL("t.quality_phase IS DISTINCT FROM 'rejected'"),
+        ]
+        return line_conditions, ticket_conditions
+
+    def _flush_detection_fields(self, needs_base):
+        self.env["quality.complaint.line"].flush_model()
+        self.env["helpdesk.ticket"].flush_model(
+            [
+                "is_quality_complaint",
+                "active",
+                "quality_phase",
+                "filed_by_customer",
+                "has_left_intake",
+            ]
+        )
+        if needs_base:
+            self.env["product.template"].flush_model(["complaint_component_ids"])
+            self.env["res.partner"].flush_model(
+                ["commercial_partner_id", "state_id", "country_id"]
+            )
+
+    def _touched_keys(self, keys, conditions, since):
+        """The keys of the groups a line created or changed since `since`
+        touched, or whose complaint changed (re-activated, no longer
+        rejected): a group can only newly cross a threshold then; and the
+        keys of the open issues, whose figures are refreshed.
+
+        :return: {key tuple (an empty part as 0): has an open issue}
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT %(line_keys)s, FALSE
+                  FROM quality_complaint_line l
+                  JOIN helpdesk_ticket t ON t.id = l.ticket_id
+                 WHERE %(conditions)s AND l.write_date >= %(since)s
+                 UNION
+                SELECT %(line_keys)s, FALSE
+                  FROM helpdesk_ticket t
+                  JOIN quality_complaint_line l ON l.ticket_id = t.id
+                 WHERE %(conditions)s AND t.write_date >= %(since)s
+                 UNION
+                SELECT %(issue_keys)s, TRUE
+                  FROM quality_batch_issue i
+                 WHERE i.rule_id = %(rule)s
+                   AND i.state NOT IN ('closed', 'dismissed')
+                """,
+                line_keys=_key_columns("l", keys, coalesce=True),
+                issue_keys=_key_columns("i", keys, coalesce=True),
+                conditions=SQL(" AND ").join(conditions),
+                since=since,
+                rule=self.id,
+            )
+        )
+        touched = {}
+        for *key, is_open in self.env.cr.fetchall():
+            touched[tuple(key)] = touched.get(tuple(key), False) or is_open
+        return touched
+
+    def _touched_groups_sql(self, keys, touched, line_conditions, ticket_conditions=()):
+        """The sum of each touched group on its own (columns: the key, `qty`,
+        `is_open`): an aggregate per key is not merged into the outer query,
+        so each reads its lines through the key's index, not the whole
+        window.
+
+        :param touched: {key tuple: has an open issue}
+        :param line_conditions: SQL conditions on the lines `l`
+        :param ticket_conditions: SQL conditions on their complaints `t`
+        """
+        return SQL(
+            """
+            SELECT %(touched_key)s, g.qty, k.is_open
+              FROM %(touched)s AS k(%(key_names)s, is_open)
+        CROSS JOIN LATERAL (
+                SELECT SUM(l.quantity) AS qty
+                  FROM quality_complaint_line l %(ticket_join)s
+                 WHERE %(conditions)s AND (%(coalesced)s) = (%(key_columns)s)
+                ) g
+             WHERE g.qty IS NOT NULL
+            """,
+            touched_key=_keys_of_rows(keys),
+            touched=self._key_rows(
+                list(touched), [sql_array(list(touched.values()), "bool")]
+            ),
+            key_names=SQL(", ").join(SQL.identifier(key) for key in keys),
+            ticket_join=(
+                SQL("JOIN helpdesk_ticket t ON t.id = l.ticket_id")
+                if ticket_conditions
+                else SQL()
+            ),
+            conditions=SQL(" AND ").join([*line_conditions, *ticket_conditions]),
+            coalesced=_key_columns("l", keys, coalesce=True),
+            key_columns=SQL(", ").join(SQL.identifier("k", key) for key in keys),
+        )
+
     def _store_installed_base(self, base_keys, rows, period_start):
         """Keep the installed base a full run found, per key, for the hourly
         runs until the next full one, in place of the one kept before.
@@ -367,61 +399,48 @@ class QualityBatchRule(models.Model):
             )
         )
 
-    def _groups_over_lower_bound(self, groups_sql, keys, least_units, period_start):
-        """The touched groups of an hourly run of a ratio rule that can pass
-        at the lower bound of their installed base, and those of the open
-        issues (always refreshed), read first: the installed base of these
-        few is then computed by their keys, through the move lines' product
-        index, not for every touched group.
+    def _touched_over_lower_bound(
+        self, touched, keys, line_conditions, least_units, period_start
+    ):
+        """The touched groups of an hourly run of a ratio rule that can pass,
+        and those of the open issues (always refreshed): the units of each
+        group, summed without looking at its complaints (an upper bound:
+        complaints archived or rejected only take units away), against the
+        lower bound of its installed base. Only these few are then summed
+        exactly and have their installed base counted.
 
-        :param groups_sql: SQL of the touched groups (keys, `qty`, `is_open`)
-        :return: SQL of the same columns for these groups, None if there are
-            none, or `groups_sql` itself when the rule keeps no usable base
+        :param touched: {key tuple: has an open issue}
+        :return: the same for the groups that can pass (all of them when the
+            rule keeps no usable installed base)
         """
-        base_keys = self._base_keys(keys)
-        bounds = self._lower_bounds_sql(base_keys, period_start)
+        bounds = self._lower_bounds_sql(self._base_keys(keys), period_start)
         if not bounds:
-            return groups_sql
+            return touched
+        comparison = COMPARISONS[self.comparison]
         self.env.cr.execute(
             SQL(
                 """
-                WITH groups AS (%(groups)s),
-                candidates AS (
-                    SELECT * FROM groups WHERE qty %(comparison)s %(least_units)s
+                WITH candidates AS (
+                    SELECT * FROM (%(groups)s) g
+                     WHERE qty %(comparison)s %(least_units)s OR is_open
                 ),
                 %(bounds)s
-                SELECT %(key_columns)s, g.qty, g.is_open
+                SELECT %(key_columns)s, g.is_open
                   FROM candidates g
              LEFT JOIN bounds lb ON %(join)s
                  WHERE g.is_open OR lb.lower IS NULL
                     OR 100.0 * g.qty %(comparison)s %(threshold)s * lb.lower
                 """,
-                groups=groups_sql,
-                comparison=COMPARISONS[self.comparison],
+                groups=self._touched_groups_sql(keys, touched, line_conditions),
+                comparison=comparison,
                 least_units=least_units,
                 bounds=bounds,
-                key_columns=SQL(", ").join(SQL.identifier("g", key) for key in keys),
-                join=self._base_key_join("lb", "g", base_keys),
+                key_columns=_key_columns("g", keys, coalesce=True),
+                join=self._base_key_join("lb", "g", self._base_keys(keys)),
                 threshold=self.threshold,
             )
         )
-        rows = self.env.cr.fetchall()
-        if not rows:
-            return None
-        width = len(keys)
-        return SQL(
-            "SELECT %(key_columns)s, k.qty, k.is_open"
-            " FROM %(rows)s AS k(%(key_names)s, qty, is_open)",
-            key_columns=_keys_of_rows(keys),
-            rows=self._key_rows(
-                [row[:width] for row in rows],
-                [
-                    sql_array([row[width] for row in rows], "float8"),
-                    sql_array([row[width + 1] for row in rows], "bool"),
-                ],
-            ),
-            key_names=SQL(", ").join(SQL.identifier(key) for key in keys),
-        )
+        return {tuple(key): is_open for *key, is_open in self.env.cr.fetchall()}
 
     def _add_group_lines(self, groups, keys, conditions):
         """Add to each group its `line_ids`, `ticket_ids`, `last_line_date`

@@ -1,5 +1,6 @@
 import logging
 import threading
+from collections import Counter
 from datetime import timedelta
 
 import psycopg2
@@ -257,10 +258,18 @@ class QualityBatchRule(models.Model):
                 # read are dated before its start: read again their margin
                 since = company.sudo().quality_detection_since - DETECTION_OVERLAP
             complete = True
+            # a full run reads the candidate groups once for the rules that
+            # share them (see _candidates_signature)
+            signatures = Counter(rule._candidates_signature() for rule in company_rules)
+            shared = {
+                signature: None
+                for signature, count in signatures.items()
+                if count > 1 and not since
+            }
             for rule in company_rules:
                 try:
                     with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                        rule._detect(since=since)
+                        rule._detect(since=since, shared=shared)
                 except CONCURRENT_ERRORS:
                     # another run changed the same issues meanwhile: it did the
                     # work
@@ -287,10 +296,11 @@ class QualityBatchRule(models.Model):
                 if auto_commit:
                     self.env.cr.commit()  # pylint: disable=invalid-commit
 
-    def _detect(self, since=None):
+    def _detect(self, since=None, shared=None):
         """Find the groups over the threshold and raise or update their issues.
 
         :param since: only the groups touched since then (see _query_groups)
+        :param shared: candidates shared with other rules (see _query_groups)
         :return: {"groups": int, "created": issues, "updated": issues}
         """
         self.ensure_one()
@@ -303,5 +313,5 @@ class QualityBatchRule(models.Model):
         # language, whoever runs it (the cron's user, a manager)
         rule = self.with_context(lang=self.company_id._get_quality_note_lang())
         return rule.env["quality.batch.issue"]._sync_rule_groups(
-            rule, rule._query_groups(since=since)
+            rule, rule._query_groups(since=since, shared=shared)
         )

@@ -70,10 +70,18 @@ def _keys_of_rows(keys):
     )
 
 
+def _base_columns(keys, base_keys):
+    """The group key columns of installed-base rows `b`: empty for the keys
+    the base is not counted by."""
+    return SQL(", ").join(
+        SQL.identifier("b", key) if key in base_keys else SQL("NULL") for key in keys
+    )
+
+
 class QualityBatchRule(models.Model):
     _inherit = "quality.batch.rule"
 
-    def _query_groups(self, since=None):
+    def _query_groups(self, since=None, shared=None):
         """The groups of complaint lines over this rule's threshold: one
         aggregate query (the installed base included), then one lookup of the
         lines of the groups over the threshold.
@@ -85,6 +93,10 @@ class QualityBatchRule(models.Model):
         :param since: a datetime, for an incremental run: only the groups a
             line created or changed since then (or whose complaint changed),
             and the groups of the rule's open issues
+        :param shared: for a full run, {signature: None or candidates} of the
+            signatures (`_candidates_signature`) several rules of the run
+            have: their candidate groups and installed base are computed for
+            the first one and given to the others
         :return: list of dicts with the key fields, `qty`, `installed_base`,
                  `ratio`, `line_ids`, `ticket_ids`, `last_line_date` and
                  `staff_registered` (a complaint of the group was registered
@@ -95,14 +107,9 @@ class QualityBatchRule(models.Model):
         line_conditions, ticket_conditions = self._line_conditions(keys)
         conditions = line_conditions + ticket_conditions
         is_ratio = self.threshold_type == "ratio"
-        needs_base = is_ratio or self.min_installed_base or self.max_installed_base
+        needs_base = self._needs_base()
         self._flush_detection_fields(needs_base)
-        # Only the groups whose units can pass need their installed base: a
-        # units rule's threshold, or for a ratio the threshold of the least
-        # installed base the rule applies to.
-        least_units = self.threshold
-        if is_ratio:
-            least_units = self.threshold * self.min_installed_base / 100
+        least_units = self._least_units()
         base_keys = self._base_keys(keys)
         period_start = fields.Datetime.now() - relativedelta(
             months=self.installed_base_months
@@ -138,6 +145,20 @@ class QualityBatchRule(models.Model):
                 conditions=SQL(" AND ").join(conditions),
                 group_key=_key_columns("l", keys),
             )
+        base_sql = (
+            self._moved_units_sql(
+                base_keys, SQL("candidates"), SQL("sml.date >= %s", period_start)
+            )
+            if needs_base
+            else None
+        )
+        signature = not since and shared and self._candidates_signature()
+        if signature and signature in shared:
+            if shared[signature] is None:
+                shared[signature] = self._shared_candidates(
+                    groups_sql, base_sql, keys, base_keys, least_units
+                )
+            groups_sql, base_sql = shared[signature]
         installed = (
             SQL("COALESCE(b.delivered - b.returned, 0)") if needs_base else SQL("NULL")
         )
@@ -189,37 +210,10 @@ class QualityBatchRule(models.Model):
                        b.delivered - b.returned, NULL
                   FROM base b""",
                 groups=result,
-                base_columns=SQL(", ").join(
-                    SQL.identifier("b", key) if key in base_keys else SQL("NULL")
-                    for key in keys
-                ),
+                base_columns=_base_columns(keys, base_keys),
             )
         self.env.cr.execute(
-            SQL(
-                """
-                WITH groups AS (%(groups)s),
-                candidates AS (
-                    SELECT * FROM groups WHERE qty %(comparison)s %(least_units)s
-                )%(base_cte)s
-                %(result)s
-                """,
-                groups=groups_sql,
-                comparison=COMPARISONS[self.comparison],
-                least_units=least_units,
-                base_cte=(
-                    SQL(
-                        ",\nbase AS (%s)",
-                        self._moved_units_sql(
-                            base_keys,
-                            SQL("candidates"),
-                            SQL("sml.date >= %s", period_start),
-                        ),
-                    )
-                    if needs_base
-                    else SQL()
-                ),
-                result=result,
-            )
+            self._candidates_statement(groups_sql, base_sql, least_units, result)
         )
         groups = self.env.cr.dictfetchall()
         if store_base:
@@ -233,6 +227,124 @@ class QualityBatchRule(models.Model):
             return groups
         self._add_group_lines(groups, keys, conditions)
         return groups
+
+    def _needs_base(self):
+        return bool(
+            self.threshold_type == "ratio"
+            or self.min_installed_base
+            or self.max_installed_base
+        )
+
+    def _least_units(self):
+        """The units a group needs to pass: a units rule's threshold, or for
+        a ratio the threshold of the least installed base the rule applies
+        to. Only these candidates need their installed base."""
+        if self.threshold_type == "ratio":
+            return self.threshold * self.min_installed_base / 100
+        return self.threshold
+
+    def _candidates_signature(self):
+        """What the candidate groups of a full run and their installed base
+        depend on: rules of the same signature (the two customer rules
+        shipped) share them, only their thresholds differ."""
+        self.ensure_one()
+        return (
+            self.company_id.id,
+            self.scope,
+            self.window_days,
+            self.warranty_only,
+            tuple(self.product_ids.ids),
+            tuple(self.categ_ids.ids),
+            self.comparison,
+            self._least_units(),
+            self._needs_base(),
+            self.installed_base_months,
+        )
+
+    def _candidates_statement(self, groups_sql, base_sql, least_units, result):
+        """The statement of `result` over the groups, the candidates among
+        them (their units can pass) and, when given, their installed base."""
+        return SQL(
+            """
+            WITH groups AS (%(groups)s),
+            candidates AS (
+                SELECT * FROM groups WHERE qty %(comparison)s %(least_units)s
+            )%(base_cte)s
+            %(result)s
+            """,
+            groups=groups_sql,
+            comparison=COMPARISONS[self.comparison],
+            least_units=least_units,
+            base_cte=SQL(",\nbase AS (%s)", base_sql) if base_sql else SQL(),
+            result=result,
+        )
+
+    def _shared_candidates(self, groups_sql, base_sql, keys, base_keys, least_units):
+        """The candidate groups and their installed base, read once for the
+        rules of a signature, as SQL of rows the aggregate of each of them
+        reads instead of the complaint lines and moves.
+
+        :return: (SQL of the groups, SQL of the base or None)
+        """
+        self.env.cr.execute(
+            self._candidates_statement(
+                groups_sql,
+                base_sql,
+                least_units,
+                SQL(
+                    """SELECT FALSE, %(keys)s, qty, NULL::float8, NULL::float8
+                         FROM candidates g
+                       %(base_rows)s""",
+                    keys=SQL(", ").join(SQL.identifier("g", key) for key in keys),
+                    base_rows=(
+                        SQL(
+                            "UNION ALL SELECT TRUE, %s, NULL, b.delivered, b.returned"
+                            " FROM base b",
+                            _base_columns(keys, base_keys),
+                        )
+                        if base_sql
+                        else SQL()
+                    ),
+                ),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        width = len(keys)
+
+        def column(rows, index, sql_type):
+            return sql_array([row[index] for row in rows], sql_type)
+
+        candidates = [row[1:] for row in rows if not row[0]]
+        bases = [row[1:] for row in rows if row[0]]
+        groups = SQL(
+            "SELECT %s, k.qty FROM unnest(%s) AS k(%s, qty)",
+            _keys_of_rows(keys),
+            SQL(", ").join(
+                [
+                    *(
+                        sql_array([(row[i] or 0) for row in candidates], "int4")
+                        for i in range(width)
+                    ),
+                    column(candidates, width, "float8"),
+                ]
+            ),
+            SQL(", ").join(SQL.identifier(key) for key in keys),
+        )
+        if not base_sql:
+            return groups, None
+        positions = [keys.index(key) for key in base_keys]
+        base = SQL(
+            "SELECT * FROM unnest(%s) AS b(%s, delivered, returned)",
+            SQL(", ").join(
+                [
+                    *(column(bases, i, "int4") for i in positions),
+                    column(bases, width + 1, "float8"),
+                    column(bases, width + 2, "float8"),
+                ]
+            ),
+            SQL(", ").join(SQL.identifier(key) for key in base_keys),
+        )
+        return groups, base
 
     def _line_conditions(self, keys):
         """The conditions a complaint line `l` counts under for this rule,

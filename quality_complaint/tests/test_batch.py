@@ -126,6 +126,88 @@ class TestBatchDetection(QualityComplaintCommon):
             )
         )
 
+    def test_rules_of_one_signature_share_their_candidates(self):
+        """The two customer rules shipped differ only by their thresholds: a
+        full run reads their candidate groups and installed base once, and
+        each finds what it finds on its own."""
+        Rule = self.env["quality.batch.rule"]
+        self.assertEqual(
+            self.rule_small._candidates_signature(),
+            self.rule_large._candidates_signature(),
+        )
+        self.assertNotEqual(
+            self.rule_small._candidates_signature(),
+            self.rule_product._candidates_signature(),
+        )
+        lot_c = self._create_lot("LOT-C")
+        self._receive({lot_c: 400})
+        self._deliver(self.direct_customer, {lot_c: 300})
+        self._complain(self.lot_a, 16)  # the distributor: 16 of 10 units
+        self._complain(lot_c, 16, partner=self.direct_customer)  # 5.33 % of 300
+        self._complain(
+            lot_c, 15, partner=self.direct_customer, defect=self.defect_scratch
+        )  # 5 %: not more than 5 %
+        (Rule.search([]) - self.rule_small - self.rule_large).active = False
+
+        def figures(records):
+            return sorted(
+                (
+                    record["partner_id"],
+                    record["defect_type_id"],
+                    record["qty"],
+                    record["installed_base"],
+                    tuple(sorted(record["line_ids"])),
+                )
+                for record in records
+            )
+
+        # each rule on its own
+        expected = {
+            rule: figures(rule._query_groups())
+            for rule in (self.rule_small, self.rule_large)
+        }
+        self.assertEqual(
+            [row[:4] for row in expected[self.rule_small]],
+            [(self.distributor.id, self.defect_leak.id, 16, 10)],
+        )
+        self.assertEqual(
+            [row[:4] for row in expected[self.rule_large]],
+            [(self.direct_customer.id, self.defect_leak.id, 16, 300)],
+        )
+        original = QualityBatchRuleQuery._shared_candidates
+        calls = []
+
+        def shared_candidates(rule, *args):
+            calls.append(rule)
+            return original(rule, *args)
+
+        with patch.object(
+            QualityBatchRuleQuery, "_shared_candidates", shared_candidates
+        ):
+            Rule._cron_detect(full=True)
+        self.assertEqual(len(calls), 1, "read once for the two rules")
+        for rule in (self.rule_small, self.rule_large):
+            with self.subTest(rule=rule.name):
+                found = [
+                    {
+                        "partner_id": issue.partner_id.id,
+                        "defect_type_id": issue.defect_type_id.id,
+                        "qty": issue.affected_qty,
+                        "installed_base": issue.installed_base,
+                        "line_ids": issue.line_ids.ids,
+                    }
+                    for issue in self._issues(rule)
+                ]
+                self.assertEqual(figures(found), expected[rule])
+        # the ratio rule kept its installed base, per customer and product
+        kept = self.env["quality.batch.installed.base"].search(
+            [("rule_id", "=", self.rule_large.id)]
+        )
+        self.assertIn(
+            (self.direct_customer.id, self.product.id, 300.0),
+            kept.mapped(lambda k: (k.partner_id, k.product_id, k.installed)),
+        )
+
     def test_ratio_over_deliveries_net_of_returns(self):
         lot_c = self._create_lot("LOT-C")
         self._receive({lot_c: 100})

@@ -84,7 +84,10 @@ class QualityBatchRule(models.Model):
     def _query_groups(self, since=None, shared=None):
         """The groups of complaint lines over this rule's threshold: one
         aggregate query (the installed base included), then one lookup of the
-        lines of the groups over the threshold.
+        lines of the groups over the threshold. For a ratio rule, a full run
+        also writes the installed base it found (one statement), and an
+        hourly run first leaves out the touched groups that cannot pass (one
+        statement, see `_touched_over_lower_bound`).
 
         The quantities are summed over all the lines, as a hand-written
         GROUP BY would; only the few groups over the threshold read their

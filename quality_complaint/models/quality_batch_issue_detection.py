@@ -25,19 +25,25 @@ class QualityBatchIssue(models.Model):
         complaint lines arrived after that.
         """
         Issue = self.sudo()
-        issues = Issue.search([("rule_id", "=", rule.id)])
-        open_by_key, ended_by_key = {}, {}
-        for issue in issues:
-            key = tuple(issue[fname].id for fname in KEY_FIELDS)
-            if issue.state in CLOSED_STATES:
-                ended = issue.dismissed_date or issue.closed_date
-                if ended and (key not in ended_by_key or ended > ended_by_key[key]):
-                    ended_by_key[key] = ended
-            else:
-                open_by_key[key] = issue
-        linked = Issue.browse(
-            issue.id for issue in open_by_key.values()
-        )._get_linked_ids()
+        open_issues = Issue.search(
+            [("rule_id", "=", rule.id), ("state", "not in", CLOSED_STATES)]
+        )
+        open_by_key = {
+            tuple(issue[fname].id for fname in KEY_FIELDS): issue
+            for issue in open_issues
+        }
+        # when each key's issues last ended, from the database: the closed and
+        # dismissed issues only grow with the rule's history
+        ended_by_key = {}
+        for *key, dismissed, closed in Issue._read_group(
+            [("rule_id", "=", rule.id), ("state", "in", CLOSED_STATES)],
+            groupby=list(KEY_FIELDS),
+            aggregates=["dismissed_date:max", "closed_date:max"],
+        ):
+            ended = max(filter(None, (dismissed, closed)), default=None)
+            if ended:
+                ended_by_key[tuple(record.id for record in key)] = ended
+        linked = open_issues._get_linked_ids()
         updated, to_create, newly_linked = Issue, [], defaultdict(set)
         # A group only of complaints customers filed (portal, e-mail) and staff
         # have not taken in yet holds no lot by itself.

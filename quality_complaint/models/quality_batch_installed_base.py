@@ -2,6 +2,7 @@
 # found it: between full runs, the hourly run bounds a touched group's base
 # from below with it and skips the groups that cannot pass at that bound.
 from odoo import fields, models
+from odoo.tools import create_unique_index
 
 
 class QualityBatchInstalledBase(models.Model):
@@ -13,7 +14,6 @@ class QualityBatchInstalledBase(models.Model):
     rule_id = fields.Many2one(
         comodel_name="quality.batch.rule",
         required=True,
-        index=True,
         ondelete="cascade",
     )
     # the key the installed base is counted by: a lot, or a product or
@@ -33,3 +33,27 @@ class QualityBatchInstalledBase(models.Model):
     )
     period_start = fields.Datetime(help="The moves counted are dated from then on.")
     computed_at = fields.Datetime(string="Computed On")
+
+    def init(self):
+        # One row per rule and key (also the rule's lookup index): of two full
+        # runs of a rule at once, the second to write its base fails and is
+        # skipped as a concurrent run, instead of adding a second row per key.
+        create_unique_index(
+            self.env.cr,
+            "quality_batch_installed_base_key_uniq",
+            self._table,
+            [
+                "rule_id",
+                *(
+                    f"COALESCE({column}, 0)"
+                    for column in (
+                        "lot_id",
+                        "product_id",
+                        "component_id",
+                        "partner_id",
+                        "state_id",
+                        "country_id",
+                    )
+                ),
+            ],
+        )

@@ -487,12 +487,14 @@ class QualityBatchRule(models.Model):
         :param rows: dicts with the base keys and `installed_base`
         """
         key_list = SQL(", ").join(SQL.identifier(key) for key in base_keys)
+        # two statements: the rows a DELETE in the INSERT's own WITH removes
+        # still count for the unique index the INSERT checks
+        self.env.cr.execute(
+            SQL("DELETE FROM quality_batch_installed_base WHERE rule_id = %s", self.id)
+        )
         self.env.cr.execute(
             SQL(
                 """
-                WITH cleared AS (
-                    DELETE FROM quality_batch_installed_base WHERE rule_id = %(rule)s
-                )
                 INSERT INTO quality_batch_installed_base
                        (rule_id, %(keys)s, installed, period_start, computed_at)
                 SELECT %(rule)s, %(keys)s, installed, %(period_start)s, %(now)s
@@ -528,7 +530,8 @@ class QualityBatchRule(models.Model):
         :return: the same for the groups that can pass (all of them when the
             rule keeps no usable installed base)
         """
-        bounds = self._lower_bounds_sql(self._base_keys(keys), period_start)
+        base_keys = self._base_keys(keys)
+        bounds = self._lower_bounds_sql(base_keys, period_start)
         if not bounds:
             return touched
         comparison = COMPARISONS[self.comparison]
@@ -551,7 +554,7 @@ class QualityBatchRule(models.Model):
                 least_units=least_units,
                 bounds=bounds,
                 key_columns=_key_columns("g", keys, coalesce=True),
-                join=self._base_key_join("lb", "g", self._base_keys(keys)),
+                join=self._base_key_join("lb", "g", base_keys),
                 threshold=self.threshold,
             )
         )

@@ -6,11 +6,12 @@ that bound, and for the open issues."""
 
 from datetime import timedelta
 
+import psycopg2
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
+from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tests import tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from .common import QualityComplaintCommon
 
@@ -43,6 +44,12 @@ class TestKeptInstalledBase(QualityComplaintCommon):
     def _issue(self):
         return self.env["quality.batch.issue"].search(
             [("rule_id", "=", self.rule.id), ("product_id", "=", self.product.id)]
+        )
+
+    def _assert_issue(self, units, installed_base):
+        issue = self._issue()
+        self.assertEqual(
+            (issue.affected_qty, issue.installed_base), (units, installed_base)
         )
 
     def _run(self, hours, full=False):
@@ -120,8 +127,7 @@ class TestKeptInstalledBase(QualityComplaintCommon):
         self._run(0, full=True)
         self._complain(5)
         self._run(1)
-        issue = self._issue()
-        self.assertEqual((issue.affected_qty, issue.installed_base), (6, 100))
+        self._assert_issue(6, 100)
 
     def test_returns_since_the_full_run_lower_the_bound(self):
         self._complain(1)
@@ -131,8 +137,7 @@ class TestKeptInstalledBase(QualityComplaintCommon):
             self._return(self.lot_c, 60)
         self._complain(2)
         self._run(1)
-        issue = self._issue()
-        self.assertEqual((issue.affected_qty, issue.installed_base), (3, 40))
+        self._assert_issue(3, 40)
 
     def test_deliveries_leaving_the_period_lower_the_bound(self):
         # lot C's delivery is dated a day after the period's start: the full
@@ -153,8 +158,7 @@ class TestKeptInstalledBase(QualityComplaintCommon):
         # 2 units of the 10 of lot A left: 20 %
         self._complain(1)
         self._run(72)
-        issue = self._issue()
-        self.assertEqual((issue.affected_qty, issue.installed_base), (2, 10))
+        self._assert_issue(2, 10)
 
     def test_open_issues_are_refreshed_whatever_the_bound(self):
         self._complain(6)
@@ -163,8 +167,7 @@ class TestKeptInstalledBase(QualityComplaintCommon):
         self._keep_wrong_base(10**6)
         self._complain(1)
         self._run(1)
-        issue = self._issue()
-        self.assertEqual((issue.affected_qty, issue.installed_base), (7, 100))
+        self._assert_issue(7, 100)
 
     def test_no_kept_base_no_bound(self):
         # no base kept (the demo data's detection kept one: forgotten): the
@@ -228,3 +231,58 @@ class TestKeptInstalledBase(QualityComplaintCommon):
                     self.Base.with_user(user).has_access("read"), user.login
                 )
         self.assertFalse(self.Base.with_user(self.manager).has_access("write"))
+
+    def test_two_full_runs_at_once_keep_one_base(self):
+        """A second process running the full detection of the same rule: the
+        one that writes its base second fails as a concurrent run (the
+        detection skips it), and the rule keeps one row per key."""
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            rule = api.Environment(cr, SUPERUSER_ID, {})["quality.batch.rule"].create(
+                {
+                    "name": "Two runs at once",
+                    "scope": "product",
+                    "threshold_type": "ratio",
+                    "threshold": 5,
+                    "active": False,
+                }
+            )
+            rule_id = rule.id
+            cr.commit()  # pylint: disable=invalid-commit
+        start = self.now - relativedelta(months=36)
+
+        def keep(cursor, installed):
+            rule = api.Environment(cursor, SUPERUSER_ID, {})[
+                "quality.batch.rule"
+            ].browse(rule_id)
+            rule._store_installed_base(
+                ("product_id",),
+                [{"product_id": 1, "installed_base": installed}],
+                start,
+            )
+
+        try:
+            with registry.cursor() as cr1, registry.cursor() as cr2:
+                # the second run reads before the first one commits
+                cr2.execute("SELECT 1 FROM quality_batch_installed_base LIMIT 1")
+                keep(cr1, 10.0)
+                cr1.commit()  # pylint: disable=invalid-commit
+                with (
+                    self.assertRaises(psycopg2.errors.UniqueViolation),
+                    mute_logger("odoo.sql_db"),
+                ):
+                    keep(cr2, 12.0)
+                cr2.rollback()
+            with registry.cursor() as cr:
+                cr.execute(
+                    "SELECT installed FROM quality_batch_installed_base"
+                    " WHERE rule_id = %s",
+                    [rule_id],
+                )
+                self.assertEqual(cr.fetchall(), [(10.0,)])
+        finally:
+            with registry.cursor() as cr:
+                api.Environment(cr, SUPERUSER_ID, {})["quality.batch.rule"].browse(
+                    rule_id
+                ).unlink()
+                cr.commit()  # pylint: disable=invalid-commit

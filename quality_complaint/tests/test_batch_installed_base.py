@@ -10,6 +10,7 @@ import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
@@ -230,7 +231,18 @@ class TestKeptInstalledBase(QualityComplaintCommon):
                 self.assertFalse(
                     self.Base.with_user(user).has_access("read"), user.login
                 )
-        self.assertFalse(self.Base.with_user(self.manager).has_access("write"))
+        # what a JSON-RPC call of a manager would do: refused, nothing written
+        kept = self._kept()
+        for method, args in (
+            ("write", ({"installed": 10**9},)),
+            ("create", ({"rule_id": self.rule.id, "installed": float("nan")},)),
+            ("unlink", ()),
+        ):
+            with self.subTest(method=method), self.assertRaises(AccessError):
+                target = kept if method != "create" else self.Base
+                getattr(target.with_user(self.manager), method)(*args)
+        kept.invalidate_recordset()
+        self.assertEqual((len(self._kept()), self._kept().installed), (1, 100))
 
     def test_two_full_runs_at_once_keep_one_base(self):
         """A second process running the full detection of the same rule: the
